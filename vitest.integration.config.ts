@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Integration tests run the bundled actions in child processes against local services.
+// globalSetup trains the examples once and builds nothing: dist/ must be current (check-dist runs first).
+export default defineConfig({
+  test: {
+    include: ["tests/integration/**/*.test.ts"],
+    globalSetup: ["tests/integration/global-setup.ts"],
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
