@@ -1,0 +1,1 @@
+"""Train and evaluate a handwritten-digit classifier with scikit-learn."""
