@@ -23,7 +23,9 @@ export default function setup(project: TestProject): () => void {
     try {
       execFileSync(PYTHON, ["-c", `import ${module}`], { stdio: "ignore" });
     } catch {
-      throw new Error(`${PYTHON} cannot import ${module}: install it with 'apt-get install ${pkg}' (or run npm test).`);
+      throw new Error(
+        `${PYTHON} cannot import ${module}: install it with 'apt-get install ${pkg}' (or run npm test).`,
+      );
     }
   }
   for (const bundle of ["train-model", "evaluate-gate"]) {
@@ -36,7 +38,11 @@ export default function setup(project: TestProject): () => void {
   for (const example of ["quickstart", "sklearn-classifier"]) {
     const dir = join(base, example);
     cpSync(join(root, "examples", example), dir, { recursive: true });
-    execFileSync(PYTHON, ["train.py"], { cwd: dir, stdio: "ignore", env: { ...process.env, PYTHONHASHSEED: "0" } });
+    execFileSync(PYTHON, ["train.py"], {
+      cwd: dir,
+      stdio: "ignore",
+      env: { ...process.env, PYTHONHASHSEED: "0" },
+    });
     trained[example] = dir;
   }
   project.provide("trainedExamples", trained);

@@ -1,0 +1,93 @@
+// train-model's inputs, read and checked once. Names match actions/train-model/action.yml.
+import { basename, isAbsolute, relative, resolve } from "node:path";
+import { actionInputs } from "../../lib/action.ts";
+import { InputError } from "../../lib/errors.ts";
+
+export interface TrainInputs {
+  command: string;
+  /** Absolute. */
+  workingDirectory: string;
+  /** Raw YAML/JSON mapping text; parsed with the params file. */
+  params: string | undefined;
+  /** Relative to workingDirectory; undefined = params.yaml when present. */
+  paramsFile: string | undefined;
+  metricsFile: string;
+  historyFile: string | undefined;
+  modelPath: string;
+  modelName: string;
+  dataPaths: string[];
+  codePaths: string[];
+  dataProfile: string | undefined;
+  cache: boolean;
+  cacheMaxBytes: number;
+  upload: boolean;
+  artifactName: string;
+  retentionDays: number | undefined;
+  timeoutMs: number | undefined;
+}
+
+export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
+  const inputs = actionInputs();
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  const workingDirectoryInput = inputs.string("working-directory", ".");
+  const workingDirectory = resolve(workspace, workingDirectoryInput);
+  if (relative(workspace, workingDirectory).startsWith("..")) {
+    throw new InputError(
+      "working-directory",
+      workingDirectoryInput,
+      "points outside the workspace",
+      "Give a directory inside the checked-out repository.",
+    );
+  }
+  const modelPath = inputs.required(
+    "model-path",
+    "Set 'model-path' to the file or folder your command writes.",
+  );
+  if (isAbsolute(modelPath) || modelPath.split(/[\\/]/).includes("..")) {
+    throw new InputError(
+      "model-path",
+      modelPath,
+      "must be a relative path inside working-directory",
+      "Write the model inside the project, e.g. 'model/' or 'model.pkl'.",
+    );
+  }
+  const modelName = inputs.optional("model-name") ?? defaultModelName(env, workingDirectoryInput);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(modelName)) {
+    throw new InputError(
+      "model-name",
+      modelName,
+      "is not a valid model name",
+      "Use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit).",
+    );
+  }
+  const timeoutMinutes = inputs.number("timeout-minutes", { min: 0.01, max: 60 * 24 * 3 });
+  return {
+    command: inputs.required(
+      "command",
+      "Set 'command' to the shell command that trains, e.g. 'python train.py'.",
+    ),
+    workingDirectory,
+    params: inputs.optional("params"),
+    paramsFile: inputs.optional("params-file"),
+    metricsFile: inputs.string("metrics-file", "metrics.json"),
+    historyFile: inputs.optional("history-file"),
+    modelPath,
+    modelName,
+    dataPaths: inputs.lines("data-paths"),
+    codePaths: inputs.lines("code-paths"),
+    dataProfile: inputs.optional("data-profile"),
+    cache: inputs.boolean("cache", true),
+    cacheMaxBytes: (inputs.number("cache-max-size", { min: 0 }) ?? 2048) * 1024 * 1024,
+    upload: inputs.boolean("upload", true),
+    artifactName: inputs.optional("artifact-name") ?? `mlops-run-${modelName}`,
+    retentionDays: inputs.number("retention-days", { integer: true, min: 1, max: 90 }),
+    timeoutMs: timeoutMinutes === undefined ? undefined : Math.round(timeoutMinutes * 60_000),
+  };
+}
+
+/** The repository's name, or <repo>-<folder> when the project is in a sub-folder, so models don't collide. */
+export function defaultModelName(env: NodeJS.ProcessEnv, workingDirectory: string): string {
+  const repository = env.GITHUB_REPOSITORY?.split("/")[1] ?? "model";
+  const folder = basename(resolve("/", workingDirectory));
+  return workingDirectory === "." || folder === "" ? repository : `${repository}-${folder}`;
+}

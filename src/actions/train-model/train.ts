@@ -1,0 +1,355 @@
+// train-model's work: fingerprint, restore from the training cache or run the command, record, upload.
+// The pure parts (params, fingerprints, metrics, the record) live in domain modules; this file does the
+// orchestration that needs the runner: log groups, annotations, the cache and the artifact.
+import * as core from "@actions/core";
+import { copyFile, link, mkdir, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { ConfigurationError } from "../../lib/errors.ts";
+import { assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
+import { restoreCache, saveCache } from "../../lib/cache.ts";
+import { readMetricsFile, readHistoryFile } from "../../metrics/index.ts";
+import { loadParams, writeParamsJson } from "../../params/index.ts";
+import {
+  computeRunFingerprint,
+  fingerprintCode,
+  fingerprintDataPaths,
+  fingerprintModel,
+  hashLockfiles,
+} from "../../fingerprint/index.ts";
+import { profileCsv } from "../../profile/index.ts";
+import { readRunRecord, writeRunRecord } from "../../record/record-io.ts";
+import {
+  ARTIFACT_MODEL_DIR,
+  RUN_RECORD_FILE,
+  RUN_RECORD_SCHEMA_VERSION,
+  type RunRecord,
+} from "../../record/run-record.ts";
+import { runCommand } from "../../train/command.ts";
+import { lockfileNames, pythonVersion, runnerInfo } from "../../train/environment.ts";
+import { readRunContext, type RunContext } from "../../train/run-context.ts";
+import type { TrainInputs } from "./inputs.ts";
+
+declare const __MLOPS_VERSION__: string;
+const TOOLKIT_VERSION = typeof __MLOPS_VERSION__ === "string" ? __MLOPS_VERSION__ : "0.0.0-dev";
+/** Bumped when what the training cache holds changes shape. */
+const CACHE_LAYOUT = "v1";
+
+export interface TrainResult {
+  ok: true;
+  record: RunRecord;
+  recordPath: string;
+  cacheHit: boolean;
+  artifactId: number | undefined;
+}
+
+/** The command failed, timed out or was cancelled: the step fails with this exit code (already annotated). */
+export interface TrainFailure {
+  ok: false;
+  exitCode: number;
+}
+
+export async function train(
+  inputs: TrainInputs,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TrainResult | TrainFailure> {
+  const workspace = resolve(env.GITHUB_WORKSPACE ?? process.cwd());
+  const runnerTemp = resolve(env.RUNNER_TEMP ?? join(workspace, ".mlops-tmp"));
+  const outputDir = join(runnerTemp, "mlops", inputs.modelName);
+  const recordPath = join(outputDir, RUN_RECORD_FILE);
+  const wd = inputs.workingDirectory;
+  if (!existsSync(wd)) {
+    throw new ConfigurationError(
+      `Input 'working-directory' (${relative(workspace, wd) || "."}) does not exist in the workspace. Check out the repository first (actions/checkout) and check the path.`,
+    );
+  }
+  if (inputs.upload) {
+    assertArtifactsSupported(
+      "Uploading the model (upload: true)",
+      "Set 'upload: false' on GitHub Enterprise Server.",
+    );
+  }
+  await rm(outputDir, { recursive: true, force: true });
+  await mkdir(outputDir, { recursive: true });
+  const context = readRunContext(env, await readEventPayload(env));
+
+  // What decides the model: params, code, data, lockfiles and the command.
+  const fingerprintStart = Date.now();
+  const { params } = await loadParams({
+    workingDirectory: wd,
+    paramsFile: inputs.paramsFile,
+    override: inputs.params,
+  });
+  const paramsPath = join(outputDir, "params.json");
+  await writeParamsJson(paramsPath, params);
+  const [code, data, lockfiles] = await Promise.all([
+    fingerprintCode(wd, inputs.codePaths.length > 0 ? inputs.codePaths : ["."]),
+    fingerprintDataPaths(wd, inputs.dataPaths),
+    hashLockfiles(wd, lockfileNames(wd)),
+  ]);
+  for (const entry of data.paths)
+    for (const note of entry.notes) core.notice(`data-paths '${entry.path}': ${note}`);
+  const fingerprint = computeRunFingerprint({
+    code: code.paths,
+    data: data.paths,
+    params,
+    lockfiles,
+    command: inputs.command,
+  });
+  core.info(
+    `Fingerprint ${fingerprint} (code ${code.paths.length} paths${code.dirty ? ", uncommitted changes" : ""}, data ${data.files} files / ${data.bytes} bytes, ${lockfiles.length} lockfiles; ${Date.now() - fingerprintStart} ms)`,
+  );
+
+  const cache = inputs.cache ? trainingCache(inputs, workspace, fingerprint) : undefined;
+  if (cache) {
+    const restored = await core.group("Restore from the training cache", () =>
+      restoreFromCache(cache, recordPath),
+    );
+    if (restored) {
+      const record = await writeRunRecord(recordPath, {
+        ...restored,
+        run: { ...restored.run, cacheHit: true },
+      });
+      core.exportVariable("MLOPS_RUN_RECORD", recordPath);
+      const artifactId = inputs.upload ? await uploadRun(inputs, record, recordPath, outputDir) : undefined;
+      return { ok: true, record, recordPath, cacheHit: true, artifactId };
+    }
+  }
+
+  const startedAt = new Date();
+  const modelAbs = resolve(wd, inputs.modelPath);
+  const metricsAbs = resolve(wd, inputs.metricsFile);
+  const commandEnv: NodeJS.ProcessEnv = {
+    ...env,
+    MLOPS_PARAMS_FILE: paramsPath,
+    MLOPS_OUTPUT_DIR: join(outputDir, "scratch"),
+    MLOPS_MODEL_PATH: modelAbs,
+    MLOPS_METRICS_FILE: metricsAbs,
+    MLOPS_RUN_ID: `${context.runId}-${context.runAttempt}`,
+  };
+  await mkdir(join(outputDir, "scratch"), { recursive: true });
+  core.startGroup(`Train: ${inputs.command}`);
+  let result;
+  try {
+    result = await runCommand({
+      command: inputs.command,
+      cwd: wd,
+      env: commandEnv,
+      timeoutMs: inputs.timeoutMs,
+      onOutput: (chunk) => process.stdout.write(chunk),
+    });
+  } finally {
+    process.stdout.write("\n");
+    core.endGroup();
+  }
+  if (result.timedOut) {
+    core.error(
+      `The training command ran longer than timeout-minutes (${(inputs.timeoutMs ?? 0) / 60_000} min) and was stopped with its whole process group.`,
+      { title: "Training timed out" },
+    );
+    return failed(result.exitCode);
+  }
+  if (result.cancelledBy !== null) {
+    core.error(`The job was cancelled (${result.cancelledBy}); the training process group was stopped.`, {
+      title: "Training cancelled",
+    });
+    return failed(result.exitCode);
+  }
+  if (result.exitCode !== 0) {
+    const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    core.error(`The training command ${how}. Last lines of its output:\n${result.tail.join("\n")}`, {
+      title: "Training failed",
+    });
+    return failed(result.exitCode);
+  }
+
+  // What the command produced.
+  const metricsLabel = relative(workspace, metricsAbs);
+  const { metrics, ignored } = await readMetricsFile(metricsAbs, metricsLabel);
+  for (const item of ignored)
+    core.notice(`${metricsLabel}: '${item.name}' left out of the metrics: ${item.reason}`);
+  const history = inputs.historyFile
+    ? {
+        file: inputs.historyFile,
+        ...(await readHistoryFile(resolve(wd, inputs.historyFile), inputs.historyFile)),
+      }
+    : undefined;
+  for (const note of history?.notes ?? []) core.notice(`${inputs.historyFile ?? ""}: ${note}`);
+  const model = await fingerprintModel(wd, inputs.modelPath);
+  for (const note of model.notes) core.warning(`model-path '${inputs.modelPath}': ${note}`);
+  const profile = inputs.dataProfile
+    ? await profileCsv(resolve(wd, inputs.dataProfile), inputs.dataProfile)
+    : undefined;
+
+  const python = await pythonVersion(env);
+  const record: RunRecord = {
+    schema: "mlops-actions/run-record",
+    schemaVersion: RUN_RECORD_SCHEMA_VERSION,
+    toolkitVersion: TOOLKIT_VERSION,
+    model: { name: inputs.modelName, path: inputs.modelPath, ...withoutNotes(model) },
+    metrics,
+    ignoredMetrics: ignored,
+    metricsFile: inputs.metricsFile,
+    ...(history ? { history: { file: history.file, steps: history.steps } } : {}),
+    params,
+    data: { ...data, ...(profile ? { profile } : {}) },
+    code: codeRecord(context, code),
+    environment: {
+      ...(python === undefined ? {} : { python }),
+      lockfiles,
+      runner: runnerInfo(env),
+    },
+    run: {
+      workflow: context.workflow,
+      id: context.runId,
+      attempt: context.runAttempt,
+      event: context.event,
+      actor: context.actor,
+      startedAt: startedAt.toISOString(),
+      durationSeconds: round(result.durationSeconds),
+      exitCode: result.exitCode,
+      ...(result.peakMemoryBytes === undefined ? {} : { peakMemoryBytes: result.peakMemoryBytes }),
+      command: inputs.command,
+      cacheHit: false,
+    },
+    fingerprint,
+  };
+  await writeRunRecord(recordPath, record);
+  core.exportVariable("MLOPS_RUN_RECORD", recordPath);
+
+  if (cache) {
+    if (record.model.size > inputs.cacheMaxBytes) {
+      core.notice(
+        `The model (${record.model.size} bytes) is larger than cache-max-size; it is not saved to the training cache.`,
+      );
+    } else {
+      await core.group("Save to the training cache", () => saveToCache(cache, recordPath));
+    }
+  }
+  const artifactId = inputs.upload ? await uploadRun(inputs, record, recordPath, outputDir) : undefined;
+  return { ok: true, record, recordPath, cacheHit: false, artifactId };
+}
+
+function failed(exitCode: number): TrainFailure {
+  return { ok: false, exitCode: exitCode === 0 ? 1 : exitCode };
+}
+
+function withoutNotes<T extends { notes: string[] }>(value: T): Omit<T, "notes"> {
+  const { notes: _notes, ...rest } = value;
+  return rest;
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}
+
+function codeRecord(
+  context: RunContext,
+  code: { dirty: boolean; paths: RunRecord["code"]["paths"] },
+): RunRecord["code"] {
+  return {
+    repository: context.repository,
+    sha: context.sha,
+    ...(context.headSha === undefined ? {} : { headSha: context.headSha }),
+    ref: context.ref,
+    ...(context.pullRequest === undefined ? {} : { pullRequest: context.pullRequest }),
+    dirty: code.dirty,
+    paths: code.paths,
+  };
+}
+
+async function readEventPayload(env: NodeJS.ProcessEnv): Promise<unknown> {
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path || !existsSync(path)) return undefined;
+  return JSON.parse(await readFile(path, "utf8")) as unknown;
+}
+
+// The training cache holds the model, metrics, history and the record, at the paths they have in the
+// workspace (the cache's version covers the path list, so the same inputs give the same entry).
+interface TrainingCache {
+  key: string;
+  /** Relative to the workspace, as @actions/cache resolves them. */
+  paths: string[];
+  /** Where the record is stashed inside the workspace while saving or restoring. */
+  recordStash: string;
+}
+
+function trainingCache(inputs: TrainInputs, workspace: string, fingerprint: string): TrainingCache {
+  const rel = (p: string): string =>
+    relative(workspace, resolve(inputs.workingDirectory, p)).split("\\").join("/");
+  const recordStash = join(workspace, ".mlops-cache", inputs.modelName, RUN_RECORD_FILE);
+  const paths = [rel(inputs.modelPath), rel(inputs.metricsFile)];
+  if (inputs.historyFile) paths.push(rel(inputs.historyFile));
+  paths.push(relative(workspace, recordStash).split("\\").join("/"));
+  return { key: `mlops-train-${CACHE_LAYOUT}-${inputs.modelName}-${fingerprint}`, paths, recordStash };
+}
+
+async function restoreFromCache(cache: TrainingCache, recordPath: string): Promise<RunRecord | undefined> {
+  const matched = await restoreCache(cache.paths, cache.key);
+  if (matched === undefined) {
+    core.info(`No training cache entry for ${cache.key}: training.`);
+    return undefined;
+  }
+  try {
+    const record = await readRunRecord(cache.recordStash, `training cache entry ${cache.key}`);
+    await mkdir(dirname(recordPath), { recursive: true });
+    core.info(`Restored the model, metrics and record of run ${record.run.id} from ${cache.key}.`);
+    return record;
+  } catch (error) {
+    core.warning(`The training cache entry ${cache.key} is unusable (${String(error)}); training instead.`);
+    return undefined;
+  } finally {
+    await rm(dirname(dirname(cache.recordStash)), { recursive: true, force: true });
+  }
+}
+
+async function saveToCache(cache: TrainingCache, recordPath: string): Promise<void> {
+  await mkdir(dirname(cache.recordStash), { recursive: true });
+  await copyFile(recordPath, cache.recordStash);
+  try {
+    if (await saveCache(cache.paths, cache.key)) core.info(`Saved ${cache.key}.`);
+  } finally {
+    await rm(dirname(dirname(cache.recordStash)), { recursive: true, force: true });
+  }
+}
+
+/** Uploads model/… and mlops-run.json as one artifact; weights are stored, not compressed. */
+async function uploadRun(
+  inputs: TrainInputs,
+  record: RunRecord,
+  recordPath: string,
+  outputDir: string,
+): Promise<number> {
+  return core.group(`Upload artifact ${inputs.artifactName}`, async () => {
+    const staging = join(outputDir, "artifact");
+    await rm(staging, { recursive: true, force: true });
+    const modelRoot = resolve(
+      inputs.workingDirectory,
+      record.model.kind === "file" ? dirname(inputs.modelPath) : inputs.modelPath,
+    );
+    const files: string[] = [];
+    for (const file of record.model.files) {
+      const target = join(staging, ARTIFACT_MODEL_DIR, file.path);
+      await mkdir(dirname(target), { recursive: true });
+      await linkOrCopy(join(modelRoot, file.path), target);
+      files.push(target);
+    }
+    const recordTarget = join(staging, basename(recordPath));
+    await copyFile(recordPath, recordTarget);
+    files.push(recordTarget);
+    const uploaded = await uploadArtifact(inputs.artifactName, files, staging, {
+      retentionDays: inputs.retentionDays,
+      compressionLevel: 0,
+    });
+    core.info(`Uploaded ${inputs.artifactName} (id ${uploaded.id}, ${uploaded.size} bytes).`);
+    return uploaded.id;
+  });
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to); // no copy of large weights when staging is on the same file system
+  } catch {
+    await copyFile(from, to);
+  }
+}

@@ -1,0 +1,11 @@
+export { fingerprintDataPaths, parsePathList } from "./data-paths.ts";
+export type { DataFingerprint, PathListOptions } from "./data-paths.ts";
+export { fingerprintModel } from "./model-files.ts";
+export type { ModelFingerprint } from "./model-files.ts";
+export { fingerprintCode } from "./code-paths.ts";
+export type { CodeFingerprint } from "./code-paths.ts";
+export { computeRunFingerprint, canonicalJson } from "./run-fingerprint.ts";
+export type { FingerprintInputs } from "./run-fingerprint.ts";
+export { hashLockfiles, COMMON_LOCKFILES } from "./lockfiles.ts";
+export { hashFiles } from "./hash-pool.ts";
+export type { FileHash, FileToHash, HashOptions } from "./hash-pool.ts";

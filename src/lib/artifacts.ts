@@ -1,0 +1,36 @@
+// Run artifacts through the real @actions/artifact, loaded only on the paths that upload or download:
+// it is by far the heaviest client, and most steps never touch it.
+import { ConfigurationError } from "./errors.ts";
+
+/** @actions/artifact v2+ speaks only to github.com's (and GHE.com's) artifact backend. */
+export function assertArtifactsSupported(feature: string, fix: string): void {
+  const server = process.env.GITHUB_SERVER_URL ?? "https://github.com";
+  const host = new URL(server).hostname;
+  if (host !== "github.com" && !host.endsWith(".ghe.com")) {
+    throw new ConfigurationError(
+      `${feature} needs GitHub's artifact service, which GitHub Enterprise Server (${server}) does not offer to @actions/artifact v2 and later. ${fix}`,
+    );
+  }
+}
+
+export interface UploadedArtifact {
+  id: number;
+  size: number;
+  digest: string | undefined;
+}
+
+export async function uploadArtifact(
+  name: string,
+  files: string[],
+  rootDirectory: string,
+  options: { retentionDays?: number; compressionLevel?: number },
+): Promise<UploadedArtifact> {
+  const { DefaultArtifactClient } = await import("@actions/artifact");
+  const client = new DefaultArtifactClient();
+  const result = await client.uploadArtifact(name, files, rootDirectory, {
+    ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
+    ...(options.compressionLevel === undefined ? {} : { compressionLevel: options.compressionLevel }),
+  });
+  if (result.id === undefined) throw new Error(`The artifact service returned no id for '${name}'.`);
+  return { id: result.id, size: result.size ?? 0, digest: result.digest };
+}
