@@ -33,8 +33,10 @@ function entryPoints() {
 
 // Packages whose modules only define things: marking them side-effect free lets esbuild drop them from
 // a bundle that imports nothing from them (e.g. @actions/core pulls in undici for OIDC, which these actions
-// never use), which keeps the actions' cold start near bare Node.
-const sideEffectFree = /[\\/]node_modules[\\/](undici|tunnel|@actions[\\/]http-client)[\\/]/;
+// never use), which keeps the actions' cold start near bare Node. oidc-utils is listed so that core's
+// unused getIDToken does not keep an edge to the HTTP client that artifact and cache chunks also use.
+const sideEffectFree =
+  /[\\/]node_modules[\\/](undici[\\/]|tunnel[\\/]|@actions[\\/]http-client[\\/]|@actions[\\/]core[\\/]lib[\\/]oidc-utils)/;
 const sideEffectFreePlugin = {
   name: "side-effect-free-packages",
   setup(build) {

@@ -1,2 +1,2 @@
 import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
-import{c as t,f as o}from"../chunks/chunk-CASZTA72.js";import"../chunks/chunk-WTKVJEWS.js";async function r(){await o(()=>{throw new t("evaluate-gate is being built; not implemented yet.")})}await r();
+import{b as o}from"../chunks/chunk-NDOTOLQE.js";import{c as t}from"../chunks/chunk-536KZRXN.js";import"../chunks/chunk-2OCHESJS.js";import"../chunks/chunk-JORFCKIY.js";async function r(){await o(()=>{throw new t("evaluate-gate is being built; not implemented yet.")})}await r();

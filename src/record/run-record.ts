@@ -2,7 +2,8 @@
 // Versioned: a reader refuses a record whose major schema version it does not know.
 // schemas/run-record.schema.json is generated from this definition (npm run build writes it; a test
 // fails when it is stale), so the documented schema and the validator cannot drift apart.
-import { z } from "zod";
+// Namespace import: lets the bundler drop the parts of zod (locales, JSON Schema) the actions never use.
+import * as z from "zod";
 
 export const RUN_RECORD_SCHEMA_VERSION = "1.0";
 export const RUN_RECORD_FILE = "mlops-run.json";

@@ -2,12 +2,12 @@ import * as core from "@actions/core";
 import { runAction } from "../../lib/action.ts";
 import { appendSummary } from "../../lib/summary.ts";
 import { getInputs } from "./inputs.ts";
-import { trainSummary } from "./summary.ts";
-import { train } from "./train.ts";
 
 export async function run(): Promise<void> {
   await runAction(async () => {
     const inputs = getInputs();
+    // Loaded after the inputs are checked: a mistyped input fails before parsers and schemas load.
+    const [{ train }, { trainSummary }] = await Promise.all([import("./train.ts"), import("./summary.ts")]);
     const result = await train(inputs);
     if (!result.ok) {
       process.exitCode = result.exitCode;

@@ -1,0 +1,2 @@
+import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
+var t=class extends Error{name="ConfigurationError";location;constructor(r,e){super(r),this.location=e}},o=class extends t{name="InputError";input;value;constructor(r,e,s,c){super(`Input '${r}' ${s} (got ${a(e)}). ${c}`),this.input=r,this.value=e}},i=class extends t{name="NotImplementedError"};function a(n,r=200){let e=n.length>r?`${n.slice(0,r)}\u2026`:n;return JSON.stringify(e)}export{t as a,o as b,i as c,a as d};
