@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "**/*.mjs", "**/*.js", "examples/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", ".tmp/**", "**/*.mjs", "**/*.js", "examples/**"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -72,7 +72,7 @@ export function link(text: string, url: string | undefined): string {
 }
 
 /**
- * The hidden marker that finds this gate's sticky comment again: `<!-- mlops-gate:<key> -->`. The key
+ * The hidden marker that finds this gate's sticky comment again: `<!-- mlops-actions:gate:<key> -->`. The key
  * keeps only characters that cannot end the comment (no `>`, no `--`).
  */
 export function commentMarker(key: string): string {
@@ -81,7 +81,7 @@ export function commentMarker(key: string): string {
     .replace(/-{2,}/g, "-")
     .replace(/^-|-$/g, "_")
     .slice(0, 100);
-  return `<!-- mlops-gate:${safe} -->`;
+  return `<!-- mlops-actions:gate:${safe} -->`;
 }
 
 /** Sizes as the limit counts them: UTF-16 units for comments (≥ characters), UTF-8 bytes for summaries. */

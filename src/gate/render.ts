@@ -32,7 +32,7 @@ export const COMMENT_MAX_CHARS = 65_536;
 export const FULL_REPORT_MAX_BYTES = 1024 * 1024 - 4096;
 
 export interface RenderOptions {
-  /** Adds the hidden sticky-comment marker `<!-- mlops-gate:<key> -->` as the first line. */
+  /** Adds the hidden sticky-comment marker `<!-- mlops-actions:gate:<key> -->` as the first line. */
   commentKey?: string;
   /** Where the full report is (job summary or artifact URL): the comment points there for what it omits. */
   fullReportUrl?: string;
@@ -403,7 +403,7 @@ function otherCandidates(
   for (const candidate of others) {
     const byName = new Map(candidate.metrics.filter((row) => row.gated).map((row) => [row.name, row]));
     const ungated = candidate.metrics.length - byName.size;
-    const summary = `#${candidate.rank ?? "—"} ${candidate.model} (${candidate.label}): ${candidate.verdict}, ${candidate.counts.pass}/${candidate.rules.length} rules passed`;
+    const summary = `rank ${candidate.rank ?? "—"}: ${candidate.model} (${candidate.label}): ${candidate.verdict}, ${candidate.counts.pass}/${candidate.rules.length} rules passed`;
     const body =
       candidate.rules.length === 0
         ? "No rules."
@@ -411,7 +411,7 @@ function otherCandidates(
             tableHeader(METRIC_TABLE),
             ...candidate.rules.map((result) => ruleRow(result, byName.get(result.metric))),
           ].join("\n");
-    const text = `<details><summary>${escapeText(summary)}</summary>\n\n${body}\n\n${ungated} ungated metrics: see mlops-gate.json.\n\n</details>`;
+    const text = `<details><summary>${escapeText(summary)}</summary>\n\n${body}${ungated === 0 ? "" : `\n\n${ungated} ungated metrics: see mlops-gate.json.`}\n\n</details>`;
     const size = layout.measure(text) + 2;
     if (size > remaining - 200) {
       omitted++;

@@ -63,7 +63,7 @@ describe("train-model on the scikit-learn example", () => {
           (payload as { inputs: Record<string, string> }).inputs = { epochs: "3", alpha: "0.001" };
         },
       },
-    }).then(async (dispatchRun) => dispatchRun);
+    });
   }, 120_000);
 
   it("trains, sets every output and exports the record", () => {
