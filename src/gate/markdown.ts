@@ -19,7 +19,7 @@ export function escapeText(text: string, maxChars = 300): string {
     .replace(/>/g, "&gt;")
     .replace(/[\\`*_[\]|~$]/g, (char) => `\\${char}`)
     .replace(/#(?=\d)/g, `#${ZERO_WIDTH}`)
-    .replace(/@/g, `@${ZERO_WIDTH}`);
+    .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZERO_WIDTH}`);
 }
 
 /** One table row; the cells are already escaped (they contain no unescaped `|` or newline). */

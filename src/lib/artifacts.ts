@@ -27,6 +27,11 @@ export async function uploadArtifact(
 ): Promise<UploadedArtifact> {
   const { DefaultArtifactClient } = await import("@actions/artifact");
   const client = new DefaultArtifactClient();
+  if (Number(process.env.GITHUB_RUN_ATTEMPT ?? "1") > 1) {
+    // A re-run shares its run's artifact names with the earlier attempt: replace ours, as upload-artifact's
+    // overwrite does, instead of failing on the name.
+    await client.deleteArtifact(name).catch(() => undefined);
+  }
   const result = await client.uploadArtifact(name, files, rootDirectory, {
     ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
     ...(options.compressionLevel === undefined ? {} : { compressionLevel: options.compressionLevel }),

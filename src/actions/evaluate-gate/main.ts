@@ -1,8 +1,29 @@
+import * as core from "@actions/core";
 import { runAction } from "../../lib/action.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
+import { getInputs } from "./inputs.ts";
 
 export async function run(): Promise<void> {
-  await runAction(() => {
-    throw new NotImplementedError("evaluate-gate is being built; not implemented yet.");
+  await runAction(async () => {
+    const inputs = getInputs();
+    // Loaded after the inputs are checked: a mistyped input fails before parsers and renderers load.
+    if (inputs.mode === "post-from-artifact") {
+      const { postFromArtifact } = await import("./post-from-artifact.ts");
+      await postFromArtifact(inputs);
+      return;
+    }
+    const { gate } = await import("./gate.ts");
+    const result = await gate(inputs);
+    core.setOutput("passed", String(result.report.passed));
+    core.setOutput("verdict", result.report.verdict);
+    core.setOutput("report", result.markdownPath);
+    core.setOutput("report-json", result.jsonPath);
+    const champion =
+      result.report.champion === undefined ? undefined : result.report.candidates[result.report.champion];
+    core.setOutput("champion", champion?.model ?? "");
+    if (!result.report.passed) {
+      core.setFailed(
+        `The gate's verdict is '${result.report.verdict}', which fail-on '${result.report.failOn}' does not allow. See the report in the job summary.`,
+      );
+    }
   });
 }

@@ -2,12 +2,13 @@
 // The pure parts (params, fingerprints, metrics, the record) live in domain modules; this file does the
 // orchestration that needs the runner: log groups, annotations, the cache and the artifact.
 import * as core from "@actions/core";
-import { copyFile, link, mkdir, readFile, rm } from "node:fs/promises";
+import { copyFile, link, mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { ConfigurationError } from "../../lib/errors.ts";
 import { assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
+import { readEventPayload } from "../../lib/event.ts";
 import { readMetricsFile, readHistoryFile } from "../../metrics/index.ts";
 import { loadParams, writeParamsJson } from "../../params/index.ts";
 import {
@@ -71,7 +72,7 @@ export async function train(
   }
   await rm(outputDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
-  const context = readRunContext(env, await readEventPayload(env));
+  const context = readRunContext(env, readEventPayload(env));
 
   // What decides the model: params, code, data, lockfiles and the command.
   const fingerprintStart = Date.now();
@@ -256,12 +257,6 @@ function codeRecord(
     dirty: code.dirty,
     paths: code.paths,
   };
-}
-
-async function readEventPayload(env: NodeJS.ProcessEnv): Promise<unknown> {
-  const path = env.GITHUB_EVENT_PATH;
-  if (!path || !existsSync(path)) return undefined;
-  return JSON.parse(await readFile(path, "utf8")) as unknown;
 }
 
 // The training cache holds the model, metrics, history and the record, at the paths they have in the

@@ -1,0 +1,251 @@
+// Finds the baseline: the run record of an earlier training run, from a file or from the run artifact
+// `mlops-run-<model>` that train-model uploaded in another workflow run. "No baseline" always comes with
+// its reason, which the report shows: a missing or expired artifact never passes silently.
+import * as core from "@actions/core";
+import { mkdtemp } from "node:fs/promises";
+import { join } from "node:path";
+import type { BaselineInput } from "../../gate/index.ts";
+import { needsPermission } from "../../lib/github-errors.ts";
+import type { GitHubClient } from "../../lib/octokit.ts";
+import { readRunRecord } from "../../record/record-io.ts";
+import { RUN_RECORD_FILE } from "../../record/run-record.ts";
+import { loadMetricsSource } from "./candidates.ts";
+import type { BaselineSpec } from "./inputs.ts";
+
+/** Where the baseline came from, as mlops-gate.json records it. */
+export interface BaselineSource {
+  spec: string;
+  available: boolean;
+  reason?: string;
+  file?: string;
+  runId?: number;
+  artifactId?: number;
+  artifactName?: string;
+  sha?: string;
+  branch?: string;
+}
+
+export interface ResolvedBaseline {
+  input: BaselineInput;
+  source: BaselineSource;
+}
+
+export interface BaselineContext {
+  workspace: string;
+  runnerTemp: string;
+  repository: { owner: string; repo: string };
+  /** This run: its own artifacts are never its baseline. */
+  runId: number;
+  serverUrl: string;
+  /** Artifact that holds the model's run record: mlops-run-<model>. */
+  artifactName: string;
+  /** For pull_request events: the PR's base commit and branch. */
+  pullRequestBase: { sha: string; ref: string } | undefined;
+  defaultBranch: string | undefined;
+  /** Lazily created: only API baselines need a client. */
+  github: () => Promise<GitHubClient>;
+  token: string;
+}
+
+interface ArtifactInfo {
+  id: number;
+  name: string;
+  expired: boolean;
+  expires_at?: string | null;
+  created_at?: string | null;
+  workflow_run?: { id?: number; head_branch?: string | null; head_sha?: string } | null;
+}
+
+function none(spec: string, reason: string): ResolvedBaseline {
+  return { input: { available: false, reason }, source: { spec, available: false, reason } };
+}
+
+export async function resolveBaseline(
+  spec: BaselineSpec,
+  context: BaselineContext,
+): Promise<ResolvedBaseline> {
+  switch (spec.kind) {
+    case "none":
+      return none("none", "the step says `baseline: none`");
+    case "file": {
+      const loaded = await loadMetricsSource(join(context.workspace, spec.path), context.workspace);
+      const description = loaded.record
+        ? `${loaded.label} (${describeRecord(loaded.record.code.sha, loaded.record.run.id)})`
+        : loaded.label;
+      return {
+        input: {
+          available: true,
+          description,
+          metrics: loaded.metrics,
+          ...(loaded.record ? { record: loaded.record } : {}),
+        },
+        source: { spec: `file:${spec.path}`, available: true, file: spec.path },
+      };
+    }
+    case "run": {
+      const artifacts = await listRunArtifacts(context, spec.runId);
+      return fromArtifacts(
+        context,
+        `run:${spec.runId}`,
+        artifacts,
+        `run ${spec.runId} has no artifact ${context.artifactName}`,
+      );
+    }
+    case "branch": {
+      const artifacts = (await listArtifactsByName(context)).filter(
+        (a) => a.workflow_run?.head_branch === spec.branch,
+      );
+      return fromArtifacts(
+        context,
+        `branch:${spec.branch}`,
+        artifacts,
+        `no ${context.artifactName} artifact from a run on branch ${spec.branch}`,
+      );
+    }
+    case "auto":
+      return autoBaseline(context);
+  }
+}
+
+/**
+ * auto: the artifact of the run for the PR's base commit; else the newest one on the base branch (runs
+ * on pushes to that branch are its history). Outside pull requests: the newest on the default branch.
+ */
+async function autoBaseline(context: BaselineContext): Promise<ResolvedBaseline> {
+  const base = context.pullRequestBase;
+  if (base) {
+    const github = await context.github();
+    const runs = await needsPermission("actions: read", "list workflow runs for the base commit", () =>
+      github.rest.actions.listWorkflowRunsForRepo({
+        ...context.repository,
+        head_sha: base.sha,
+        per_page: 50,
+      }),
+    );
+    const artifacts: ArtifactInfo[] = [];
+    for (const run of runs.data.workflow_runs) {
+      if (run.id === context.runId) continue;
+      artifacts.push(...(await listRunArtifacts(context, run.id)));
+    }
+    const usable = artifacts.filter((a) => !a.expired);
+    if (usable.length > 0) return fromArtifacts(context, "auto", usable, "");
+    core.info(
+      `No ${context.artifactName} artifact for base commit ${base.sha.slice(0, 7)}; trying the newest on ${base.ref}.`,
+    );
+    const onBranch = (await listArtifactsByName(context)).filter(
+      (a) => a.workflow_run?.head_branch === base.ref,
+    );
+    return fromArtifacts(
+      context,
+      "auto",
+      [...onBranch, ...artifacts],
+      `no ${context.artifactName} artifact for the base commit ${base.sha.slice(0, 7)} or any run on ${base.ref} (train on pushes to ${base.ref} so pull requests have a baseline)`,
+    );
+  }
+  const branch = context.defaultBranch;
+  if (!branch)
+    return none("auto", "not a pull request, and the event names no default branch to compare with");
+  const onBranch = (await listArtifactsByName(context)).filter((a) => a.workflow_run?.head_branch === branch);
+  return fromArtifacts(
+    context,
+    "auto",
+    onBranch,
+    `no ${context.artifactName} artifact from a run on ${branch} yet`,
+  );
+}
+
+async function listRunArtifacts(context: BaselineContext, runId: number): Promise<ArtifactInfo[]> {
+  const github = await context.github();
+  const response = await needsPermission("actions: read", `list the artifacts of run ${runId}`, () =>
+    github.rest.actions.listWorkflowRunArtifacts({
+      ...context.repository,
+      run_id: runId,
+      name: context.artifactName,
+      per_page: 100,
+    }),
+  );
+  return response.data.artifacts.filter(
+    (a) => a.name === context.artifactName && a.workflow_run?.id !== context.runId,
+  );
+}
+
+async function listArtifactsByName(context: BaselineContext): Promise<ArtifactInfo[]> {
+  const github = await context.github();
+  const response = await needsPermission("actions: read", `list the ${context.artifactName} artifacts`, () =>
+    github.rest.actions.listArtifactsForRepo({
+      ...context.repository,
+      name: context.artifactName,
+      per_page: 100,
+    }),
+  );
+  return response.data.artifacts.filter((a) => a.workflow_run?.id !== context.runId);
+}
+
+/** Picks the newest usable artifact and downloads its record; an expired newest one is named as the reason. */
+async function fromArtifacts(
+  context: BaselineContext,
+  spec: string,
+  artifacts: ArtifactInfo[],
+  missingReason: string,
+): Promise<ResolvedBaseline> {
+  const newest = [...artifacts].sort(
+    (a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? "") || b.id - a.id,
+  );
+  const usable = newest.find((a) => !a.expired);
+  if (!usable) {
+    const expired = newest[0];
+    if (expired) {
+      return none(
+        spec,
+        `the ${context.artifactName} artifact of run ${expired.workflow_run?.id ?? "?"} (${(expired.workflow_run?.head_sha ?? "").slice(0, 7)}) expired${expired.expires_at ? ` on ${expired.expires_at.slice(0, 10)}` : ""}; raise retention-days or retrain the base branch`,
+      );
+    }
+    return none(spec, missingReason);
+  }
+  const runId = usable.workflow_run?.id;
+  const directory = await mkdtemp(join(context.runnerTemp, "mlops-baseline-"));
+  await needsPermission("actions: read", `download artifact ${usable.name}`, async () => {
+    const { DefaultArtifactClient } = await import("@actions/artifact");
+    await new DefaultArtifactClient().downloadArtifact(usable.id, {
+      path: directory,
+      findBy: {
+        token: context.token,
+        workflowRunId: runId ?? 0,
+        repositoryOwner: context.repository.owner,
+        repositoryName: context.repository.repo,
+      },
+    });
+  });
+  const record = await readRunRecord(
+    join(directory, RUN_RECORD_FILE),
+    `artifact ${usable.name} (id ${usable.id})`,
+  );
+  const sha = usable.workflow_run?.head_sha ?? record.code.headSha ?? record.code.sha;
+  const branch = usable.workflow_run?.head_branch ?? undefined;
+  const runUrl =
+    runId === undefined
+      ? undefined
+      : `${context.serverUrl}/${context.repository.owner}/${context.repository.repo}/actions/runs/${runId}`;
+  return {
+    input: {
+      available: true,
+      description: `${branch ? `${branch} @ ` : ""}${sha.slice(0, 7)} (run ${runId ?? "?"}, artifact ${usable.name})`,
+      metrics: record.metrics,
+      record,
+      links: { ...(runUrl ? { run: runUrl, artifact: `${runUrl}/artifacts/${usable.id}` } : {}) },
+    },
+    source: {
+      spec,
+      available: true,
+      ...(runId === undefined ? {} : { runId }),
+      artifactId: usable.id,
+      artifactName: usable.name,
+      sha,
+      ...(branch ? { branch } : {}),
+    },
+  };
+}
+
+function describeRecord(sha: string, runId: string): string {
+  return `${sha.slice(0, 7)}, run ${runId}`;
+}

@@ -1,0 +1,58 @@
+// Candidates and file baselines: run records (mlops-run.json from train-model) or plain metrics files.
+import { globSync, readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
+import { InputError } from "../../lib/errors.ts";
+import { readMetricsFile } from "../../metrics/index.ts";
+import { parseRunRecord } from "../../record/record-io.ts";
+import type { RunRecord } from "../../record/run-record.ts";
+
+export interface LoadedMetrics {
+  /** Workspace-relative path, as reports and messages name it. */
+  label: string;
+  metrics: Record<string, unknown>;
+  record?: RunRecord;
+}
+
+/** Expands a path or glob (relative to the workspace) to files, sorted for a stable leaderboard. */
+export function expandCandidates(pattern: string, workspace: string, input = "candidate"): string[] {
+  const patterns = pattern
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  const files = new Set<string>();
+  for (const entry of patterns) {
+    const matches = /[*?[{]/.test(entry)
+      ? globSync(entry, { cwd: workspace }).map((match) => resolve(workspace, match))
+      : [resolve(workspace, entry)];
+    for (const match of matches) files.add(match);
+  }
+  const found = [...files].sort();
+  if (found.length === 0) {
+    throw new InputError(
+      input,
+      pattern,
+      "matches no files",
+      "Give run records (mlops-run.json) or metrics files; globs are relative to the workspace.",
+    );
+  }
+  return found;
+}
+
+/** Reads a run record, or else a metrics file (JSON, YAML or CSV). */
+export async function loadMetricsSource(path: string, workspace: string): Promise<LoadedMetrics> {
+  const label = isAbsolute(path) && path.startsWith(workspace) ? relative(workspace, path) : path;
+  if (/\.json$/i.test(path)) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      // Not readable here: readMetricsFile below says so with the file named.
+    }
+    if (text !== undefined && /"schema"\s*:\s*"mlops-actions\/run-record"/.test(text)) {
+      const record = parseRunRecord(text, label);
+      return { label, metrics: record.metrics, record };
+    }
+  }
+  const { metrics } = await readMetricsFile(path, label);
+  return { label, metrics };
+}

@@ -1,0 +1,121 @@
+// evaluate-gate's inputs, read and checked once. Names match actions/evaluate-gate/action.yml.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { actionInputs } from "../../lib/action.ts";
+import { InputError } from "../../lib/errors.ts";
+import { FAIL_ON_VALUES, type FailOn } from "../../gate/index.ts";
+
+export type BaselineSpec =
+  | { kind: "auto" }
+  | { kind: "none" }
+  | { kind: "file"; path: string }
+  | { kind: "branch"; branch: string }
+  | { kind: "run"; runId: number };
+
+/** Text given inline, or read from a file when the input names one. */
+export interface TextInput {
+  text: string;
+  /** Workspace-relative path when the text came from a file (annotations point there). */
+  file?: string;
+}
+
+export interface GateInputs {
+  /** Path or glob, relative to the workspace; default: $MLOPS_RUN_RECORD. */
+  candidate: string;
+  baseline: BaselineSpec;
+  rules: TextInput;
+  directions: TextInput;
+  rankBy: string | undefined;
+  failOn: FailOn;
+  requireBaseline: boolean;
+  comment: "auto" | "always" | "never";
+  commentKey: string | undefined;
+  checkRun: boolean;
+  mode: "gate" | "post-from-artifact";
+  token: string;
+  workspace: string;
+}
+
+export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
+  const inputs = actionInputs();
+  const workspace = resolve(env.GITHUB_WORKSPACE ?? process.cwd());
+  const mode = inputs.choice("mode", ["gate", "post-from-artifact"], "gate");
+  const candidate = inputs.optional("candidate") ?? env.MLOPS_RUN_RECORD ?? "";
+  if (mode === "gate" && candidate === "") {
+    throw new InputError(
+      "candidate",
+      "",
+      "is empty and MLOPS_RUN_RECORD is not set",
+      "Run train-model earlier in this job, or give the path (or glob) of run records or metrics files.",
+    );
+  }
+  const commentKey = inputs.optional("comment-key");
+  if (commentKey !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(commentKey)) {
+    throw new InputError(
+      "comment-key",
+      commentKey,
+      "is not a valid key",
+      "Use letters, digits, '.', '_', '/' and '-' (at most 100).",
+    );
+  }
+  return {
+    candidate,
+    baseline: parseBaseline(inputs.string("baseline", "auto")),
+    rules: textOrFile("rules", inputs.optional("rules") ?? "", workspace),
+    directions: textOrFile("directions", inputs.optional("directions") ?? "", workspace),
+    rankBy: inputs.optional("rank-by"),
+    failOn: inputs.choice("fail-on", FAIL_ON_VALUES, "error"),
+    requireBaseline: inputs.boolean("require-baseline", false),
+    comment: inputs.choice("comment", ["auto", "always", "never"], "auto"),
+    commentKey,
+    checkRun: inputs.boolean("check-run", false),
+    mode,
+    token: inputs.optional("github-token") ?? "",
+    workspace,
+  };
+}
+
+export function parseBaseline(value: string): BaselineSpec {
+  const fix = "Use auto, none, file:<path>, branch:<name> or run:<id>.";
+  if (value === "auto" || value === "none") return { kind: value };
+  const match = /^(file|branch|run):(.+)$/.exec(value);
+  if (!match?.[2]) throw new InputError("baseline", value, "is not a baseline source", fix);
+  const rest = match[2].trim();
+  switch (match[1]) {
+    case "file":
+      return { kind: "file", path: rest };
+    case "branch":
+      if (!/^[^\s~^:?*[\\]+$/.test(rest))
+        throw new InputError("baseline", value, "names an invalid branch", fix);
+      return { kind: "branch", branch: rest.replace(/^refs\/heads\//, "") };
+    default: {
+      const runId = Number(rest);
+      if (!Number.isSafeInteger(runId) || runId <= 0) {
+        throw new InputError("baseline", value, "needs a numeric workflow run id after 'run:'", fix);
+      }
+      return { kind: "run", runId };
+    }
+  }
+}
+
+/**
+ * A one-line value naming an existing file is read from that file (e.g. `rules: .github/gate-rules.txt`),
+ * so rules can live next to the code and annotations can point at their lines.
+ */
+function textOrFile(name: string, value: string, workspace: string): TextInput {
+  const single = value.trim();
+  if (single === "" || single.includes("\n")) return { text: value };
+  const path = resolve(workspace, single);
+  if (/\.(txt|rules|ya?ml|conf)$/i.test(single) || (existsSync(path) && statSync(path).isFile())) {
+    if (!existsSync(path)) {
+      throw new InputError(
+        name,
+        single,
+        "looks like a file name but no such file exists",
+        `Commit ${single} or give the ${name} inline, one a line.`,
+      );
+    }
+    return { text: readFileSync(path, "utf8"), file: single };
+  }
+  return { text: value };
+}

@@ -1,0 +1,155 @@
+// The sticky PR comment: one comment per gate (found by its hidden marker and a bot author, across every
+// page), updated in place and never duplicated, even when two runs of the gate race.
+//
+// Race safety: the comment carries the head SHA and run of the run that wrote it. Before writing, a run
+// checks that the PR's head is still its head (a run for an older push must not overwrite the report of
+// a newer one) and that no later run has reported already. After writing, it re-reads and
+// deletes older duplicates (two runs that both found no comment both create one: the newest survives).
+import * as core from "@actions/core";
+import { commentMarker } from "../../gate/index.ts";
+import { isPermissionDenied } from "../../lib/github-errors.ts";
+import type { GitHubClient } from "../../lib/octokit.ts";
+
+export interface CommentTarget {
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  /** The PR head this report is about. */
+  headSha: string;
+  runId: number;
+  runAttempt: number;
+}
+
+export type CommentOutcome =
+  | { posted: true; commentId: number; action: "created" | "updated"; url: string }
+  | { posted: false; reason: string; readOnly: boolean };
+
+const RUN_MARKER = /<!-- mlops-actions:gate-run head=([0-9a-f]+) run=(\d+) attempt=(\d+) -->/;
+
+export function runMarker(target: Pick<CommentTarget, "headSha" | "runId" | "runAttempt">): string {
+  return `<!-- mlops-actions:gate-run head=${target.headSha} run=${target.runId} attempt=${target.runAttempt} -->`;
+}
+
+/** Adds the run marker after the key marker (the rendered comment's first line). */
+export function withRunMarker(body: string, target: CommentTarget): string {
+  const newline = body.indexOf("\n");
+  return newline < 0
+    ? `${body}\n${runMarker(target)}`
+    : `${body.slice(0, newline + 1)}${runMarker(target)}\n${body.slice(newline + 1)}`;
+}
+
+interface ExistingComment {
+  id: number;
+  body: string;
+  html_url: string;
+  bot: boolean;
+}
+
+async function listGateComments(
+  github: GitHubClient,
+  target: CommentTarget,
+  marker: string,
+): Promise<ExistingComment[]> {
+  const comments = await github.paginate(github.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.pullNumber,
+    per_page: 100,
+  });
+  return comments
+    .map((c) => ({ id: c.id, body: c.body ?? "", html_url: c.html_url, bot: c.user?.type === "Bot" }))
+    .filter((c) => c.bot && c.body.split("\n", 1)[0] === marker)
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Run ids only grow within a repository: a comment from a later run (or attempt) is never overwritten. */
+function isNewerRun(body: string, target: CommentTarget): boolean {
+  const match = RUN_MARKER.exec(body);
+  if (!match) return false;
+  const run = Number(match[2]);
+  const attempt = Number(match[3]);
+  return run > target.runId || (run === target.runId && attempt > target.runAttempt);
+}
+
+async function currentHead(github: GitHubClient, target: CommentTarget): Promise<string> {
+  const pr = await github.rest.pulls.get({
+    owner: target.owner,
+    repo: target.repo,
+    pull_number: target.pullNumber,
+  });
+  return pr.data.head.sha;
+}
+
+export async function postStickyComment(
+  github: GitHubClient,
+  target: CommentTarget,
+  key: string,
+  body: string,
+): Promise<CommentOutcome> {
+  const marker = commentMarker(key);
+  const text = withRunMarker(body, target);
+  try {
+    const head = await currentHead(github, target);
+    if (head !== target.headSha) {
+      return {
+        posted: false,
+        readOnly: false,
+        reason: `the pull request's head moved to ${head.slice(0, 7)} since this run (${target.headSha.slice(0, 7)}); the newer run reports`,
+      };
+    }
+    const existing = await listGateComments(github, target, marker);
+    if (existing.some((c) => isNewerRun(c.body, target))) {
+      return {
+        posted: false,
+        readOnly: false,
+        reason: "a newer run of the gate for this head has already reported",
+      };
+    }
+    const oldest = existing[0];
+    let written: { id: number; html_url: string };
+    let action: "created" | "updated";
+    if (oldest) {
+      written = (
+        await github.rest.issues.updateComment({
+          owner: target.owner,
+          repo: target.repo,
+          comment_id: oldest.id,
+          body: text,
+        })
+      ).data;
+      action = "updated";
+    } else {
+      written = (
+        await github.rest.issues.createComment({
+          owner: target.owner,
+          repo: target.repo,
+          issue_number: target.pullNumber,
+          body: text,
+        })
+      ).data;
+      action = "created";
+    }
+    // Two runs that both found no comment have both created one: keep the newest, delete the older.
+    const after = await listGateComments(github, target, marker);
+    for (const duplicate of after.filter((c) => c.id < written.id)) {
+      core.info(`Deleting the older duplicate gate comment ${duplicate.id}.`);
+      await github.rest.issues
+        .deleteComment({ owner: target.owner, repo: target.repo, comment_id: duplicate.id })
+        .catch((error: unknown) => {
+          // The racing run may have deleted it first.
+          core.debug(`Deleting comment ${duplicate.id}: ${String(error)}`);
+        });
+    }
+    return { posted: true, commentId: written.id, action, url: written.html_url };
+  } catch (error) {
+    if (isPermissionDenied(error)) {
+      return {
+        posted: false,
+        readOnly: true,
+        reason:
+          "the token may not write pull request comments (a fork's or Dependabot's read-only token, or a job without `permissions: pull-requests: write`)",
+      };
+    }
+    throw error;
+  }
+}

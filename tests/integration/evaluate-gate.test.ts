@@ -1,0 +1,439 @@
+// evaluate-gate through the rig against the GitHub REST double (validated against GitHub's OpenAPI
+// description), Azurite and the results service: baselines found through the API, the sticky comment,
+// races, fork PRs and their companion, check runs and permission errors.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseGateRecord } from "../../src/gate/gate-record.ts";
+import type { GitHubDouble } from "../services/github/index.ts";
+import { runAction, type ActionResult } from "../rig/index.ts";
+import {
+  fakeSha,
+  pullRequestRun,
+  pushRun,
+  REPO,
+  startGitHub,
+  TOKEN,
+  type SimulatedRun,
+} from "./support/github.ts";
+import { startArtifactServices, type ArtifactServices } from "./support/services.ts";
+import { checkoutExample } from "./support/workspace.ts";
+
+let services: ArtifactServices;
+let github: GitHubDouble;
+let mainRun: SimulatedRun;
+
+const RULES = "accuracy >= 0.8\nf1 >= baseline - 0.01\nloss <= baseline * 1.10";
+const MARKER = "<!-- mlops-actions:gate:digits -->";
+
+interface Job {
+  workspace: string;
+  runnerTemp: string;
+  train: ActionResult;
+}
+
+/** train-model in a fresh checkout, as the first step of a job of `run`. */
+async function trainJob(
+  run: SimulatedRun,
+  inputs: Record<string, string> = {},
+  token?: string,
+): Promise<Job> {
+  const workspace = checkoutExample("quickstart");
+  const runnerTemp = mkdtempSync(join(tmpdir(), "mlops-job-"));
+  const train = await runAction({
+    action: "train-model",
+    inputs: {
+      command: "python3 train.py",
+      "model-path": "model",
+      "data-paths": "data",
+      cache: "false",
+      ...inputs,
+    },
+    workspace,
+    runnerTemp,
+    ...run.step(token),
+  });
+  expect(train.exitCode, train.stderr + JSON.stringify(train.annotations)).toBe(0);
+  return { workspace, runnerTemp, train };
+}
+
+/** evaluate-gate as the next step of the same job (GITHUB_ENV from train-model carries MLOPS_RUN_RECORD). */
+function gateStep(
+  job: Job,
+  run: SimulatedRun,
+  inputs: Record<string, string>,
+  options: { token?: string; runAttempt?: number } = {},
+): Promise<ActionResult> {
+  const step = run.step(options.token);
+  return runAction({
+    action: "evaluate-gate",
+    inputs: { rules: RULES, ...inputs },
+    workspace: job.workspace,
+    runnerTemp: job.runnerTemp,
+    ...step,
+    github: { ...step.github, ...(options.runAttempt ? { runAttempt: options.runAttempt } : {}) },
+    env: { ...step.env, ...job.train.env },
+  });
+}
+
+function errors(result: ActionResult): string[] {
+  return result.annotations.filter((a) => a.level === "error").map((a) => a.message);
+}
+
+function gateComments(pr: number) {
+  return github.state.comments(REPO, pr).filter((c) => c.body.startsWith(MARKER));
+}
+
+function setHead(pr: number, sha: string): void {
+  const pull = github.state.repos.get(REPO)?.pulls.find((p) => p.number === pr);
+  if (!pull) throw new Error(`no PR ${pr}`);
+  pull.head.sha = sha;
+}
+
+beforeAll(async () => {
+  services = await startArtifactServices();
+  github = await startGitHub(services);
+  mainRun = pushRun(github, services, "main", fakeSha("main-1"));
+  await trainJob(mainRun);
+}, 120_000);
+
+afterEach(() => {
+  github.assertNoViolations();
+});
+
+afterAll(async () => {
+  await github.close();
+  await services.close();
+});
+
+describe("a pull request against main", () => {
+  let job: Job;
+  let run: SimulatedRun;
+  let result: ActionResult;
+
+  beforeAll(async () => {
+    github.state.seedPull(REPO, {
+      number: 7,
+      head: { ref: "feature-7", sha: fakeSha("pr7") },
+      base: { sha: mainRun.headSha },
+    });
+    run = pullRequestRun(github, services, { number: 7, headSha: fakeSha("pr7"), baseSha: mainRun.headSha });
+    job = await trainJob(run, { params: JSON.stringify({ epochs: "120" }) });
+    result = await gateStep(job, run, {});
+  }, 120_000);
+
+  it("uses the base commit's artifact as the baseline and passes", () => {
+    expect(errors(result)).toEqual([]);
+    expect(result.outputs.verdict).toBe("pass");
+    expect(result.outputs.passed).toBe("true");
+    expect(result.summary).toContain(`run ${mainRun.runId}, artifact mlops-run-digits`);
+    const record = parseGateRecord(
+      JSON.parse(readFileSync(join(job.runnerTemp, "mlops", "digits", "mlops-gate.json"), "utf8")),
+      "gate",
+    );
+    expect(record.baseline).toMatchObject({
+      spec: "auto",
+      available: true,
+      runId: mainRun.runId,
+      sha: mainRun.headSha,
+    });
+    expect(record.headSha).toBe(run.headSha);
+    expect(record.posted).toBe(true);
+    expect(record.candidates[0]?.recordSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("posts one sticky comment with the table, marked with head and run", () => {
+    const comments = gateComments(7);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]?.body ?? "";
+    expect(body).toContain(`<!-- mlops-actions:gate-run head=${run.headSha} run=${run.runId} attempt=1 -->`);
+    expect(body).toMatch(/\| metric \| baseline \| candidate \| Δ \| Δ% \| rule \| status \|/);
+    expect(comments[0]?.user).toBe("github-actions[bot]");
+  });
+
+  it("uploads the gate record as an artifact of the run", () => {
+    const stored = services.results.list({ workflowRunId: run.runId }).map((a) => a.name);
+    expect(stored).toEqual(expect.arrayContaining(["mlops-run-digits", "mlops-gate-digits"]));
+  });
+
+  it("updates the same comment on a re-run", async () => {
+    const again = await gateStep(job, run, {}, { runAttempt: 2 });
+    expect(errors(again)).toEqual([]);
+    const comments = gateComments(7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(`run=${run.runId} attempt=2`);
+  });
+
+  it("creates a check run on the PR's head commit, with annotations on the rules file", async () => {
+    writeFileSync(join(job.workspace, "gate-rules.txt"), "# gate\naccuracy >= 0.8\nf1 >= 0.99\n");
+    const checked = await gateStep(job, run, {
+      rules: "gate-rules.txt",
+      "check-run": "true",
+      "fail-on": "never",
+    });
+    expect(errors(checked).length).toBeGreaterThan(0); // the failing rule is annotated even though the step passes
+    expect(checked.exitCode).toBe(0);
+    const check = github.state.checkRuns(REPO).at(-1);
+    expect(check?.headSha).toBe(run.headSha);
+    expect(check?.conclusion).toBe("neutral"); // fail-on: never lets a failing verdict pass the step
+    expect(JSON.stringify(check)).toContain("gate-rules.txt");
+    const annotation = checked.annotations.find((a) => a.level === "error");
+    expect(annotation).toMatchObject({ file: "gate-rules.txt", line: 3 });
+  });
+});
+
+describe("baselines", () => {
+  it("falls back to the newest run on the base branch when the base commit has none", async () => {
+    github.state.seedPull(REPO, {
+      number: 8,
+      head: { ref: "feature-8", sha: fakeSha("pr8") },
+      base: { sha: fakeSha("untrained") },
+    });
+    const run = pullRequestRun(github, services, {
+      number: 8,
+      headSha: fakeSha("pr8"),
+      baseSha: fakeSha("untrained"),
+    });
+    const job = await trainJob(run);
+    const result = await gateStep(job, run, { comment: "never" });
+    expect(errors(result)).toEqual([]);
+    expect(result.summary).toContain(`main @ ${mainRun.headSha.slice(0, 7)} (run ${mainRun.runId}`);
+  });
+
+  it("reports an expired artifact as the reason there is no baseline, never a silent pass", async () => {
+    const expiringMain = pushRun(github, services, "main", fakeSha("main-expiring"));
+    await trainJob(expiringMain, { "model-name": "churn" });
+    const artifact = services.results.list({ workflowRunId: expiringMain.runId, name: "mlops-run-churn" })[0];
+    if (!artifact) throw new Error("no artifact");
+    services.results.expire(artifact.id);
+    github.state.seedPull(REPO, {
+      number: 12,
+      head: { ref: "feature-12", sha: fakeSha("pr12") },
+      base: { sha: expiringMain.headSha },
+    });
+    const run = pullRequestRun(github, services, {
+      number: 12,
+      headSha: fakeSha("pr12"),
+      baseSha: expiringMain.headSha,
+    });
+    const job = await trainJob(run, { "model-name": "churn" });
+    const result = await gateStep(job, run, { comment: "never" });
+    expect(result.exitCode).toBe(0);
+    expect(result.summary).toMatch(/no baseline: the mlops-run-churn artifact of run \d+ \(\w+\) expired/);
+    expect(result.summary).toMatch(/skipped: no baseline/);
+    const strict = await gateStep(job, run, { comment: "never", "require-baseline": "true" });
+    expect(strict.exitCode).toBe(1);
+  });
+
+  it("names the missing permission when the token may not read Actions", async () => {
+    github.addToken("ghs_no_actions", {
+      permissions: { actions: "none", issues: "write", pull_requests: "write" },
+    });
+    github.state.seedPull(REPO, {
+      number: 13,
+      head: { ref: "feature-13", sha: fakeSha("pr13") },
+      base: { sha: mainRun.headSha },
+    });
+    const run = pullRequestRun(github, services, {
+      number: 13,
+      headSha: fakeSha("pr13"),
+      baseSha: mainRun.headSha,
+    });
+    const job = await trainJob(run);
+    const result = await gateStep(job, run, {}, { token: "ghs_no_actions" });
+    expect(result.exitCode).toBe(1);
+    expect(errors(result).join("\n")).toMatch(/needs 'actions: read'.*permissions:\n\s+actions: read/s);
+  });
+});
+
+describe("verdicts", () => {
+  it("fails the step on a failing rule and says why", async () => {
+    const run = pushRun(github, services, "experiment", fakeSha("exp-1"));
+    const job = await trainJob(run, { "model-name": "strict" });
+    const result = await gateStep(job, run, { rules: "accuracy >= 0.999", baseline: "none" });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs).toMatchObject({ verdict: "fail", passed: "false" });
+    expect(errors(result).join("\n")).toMatch(/fail-on 'error' does not allow/);
+  });
+});
+
+describe("fork pull requests", () => {
+  const headSha = fakeSha("fork-pr");
+  let prRun: SimulatedRun;
+  let result: ActionResult;
+
+  beforeAll(async () => {
+    github.state.seedPull(REPO, {
+      number: 9,
+      head: { ref: "patch-1", sha: headSha },
+      base: { sha: mainRun.headSha },
+      fork: true,
+    });
+    prRun = pullRequestRun(github, services, {
+      number: 9,
+      headSha,
+      baseSha: mainRun.headSha,
+      headRef: "patch-1",
+      fork: true,
+    });
+    const job = await trainJob(prRun);
+    result = await gateStep(job, prRun, {});
+  }, 120_000);
+
+  it("does not fail because it may not comment, and says so", () => {
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs.verdict).toBe("pass");
+    expect(gateComments(9)).toHaveLength(0);
+    expect(result.annotations.some((a) => a.level === "warning" && a.message.includes("read-only"))).toBe(
+      true,
+    );
+    expect(result.summary).toContain("Gate: pass");
+  });
+
+  it("is posted by the workflow_run companion, re-rendered from the report data", async () => {
+    const companionRunId = 7777;
+    github.state.seedWorkflowRun(REPO, {
+      id: companionRunId,
+      headSha: mainRun.headSha,
+      event: "workflow_run",
+    });
+    const companion = await runAction({
+      action: "evaluate-gate",
+      inputs: { mode: "post-from-artifact" },
+      github: { repository: REPO, runId: companionRunId, token: TOKEN, apiUrl: github.url },
+      env: services.actionsEnv(companionRunId),
+      event: {
+        name: "workflow_run",
+        patch: (payload) => {
+          const p = payload as { workflow_run: Record<string, unknown> };
+          p.workflow_run.id = prRun.runId;
+          p.workflow_run.head_sha = headSha;
+          p.workflow_run.head_branch = "patch-1";
+          p.workflow_run.event = "pull_request";
+          p.workflow_run.pull_requests = [];
+          p.workflow_run.head_repository = {
+            owner: { login: "contributor" },
+            full_name: "contributor/digits",
+          };
+        },
+      },
+    });
+    expect(errors(companion), companion.stderr).toEqual([]);
+    const comments = gateComments(9);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(`head=${headSha} run=${prRun.runId}`);
+    expect(companion.outputs.verdict).toBe("pass");
+  });
+});
+
+describe("two racing runs of the gate", () => {
+  const oldHead = fakeSha("race-old");
+  const newHead = fakeSha("race-new");
+
+  it("a run for an older push does not overwrite the newer push's report (old finishes last)", async () => {
+    github.state.seedPull(REPO, {
+      number: 20,
+      head: { ref: "race", sha: oldHead },
+      base: { sha: mainRun.headSha },
+    });
+    const oldRun = pullRequestRun(github, services, {
+      number: 20,
+      headSha: oldHead,
+      baseSha: mainRun.headSha,
+    });
+    const newRun = pullRequestRun(github, services, {
+      number: 20,
+      headSha: newHead,
+      baseSha: mainRun.headSha,
+    });
+    const [oldJob, newJob] = await Promise.all([trainJob(oldRun), trainJob(newRun)]);
+    setHead(20, newHead); // the author pushed again
+    expect((await gateStep(newJob, newRun, {})).exitCode).toBe(0);
+    const stale = await gateStep(oldJob, oldRun, {});
+    expect(stale.exitCode).toBe(0);
+    expect(stale.annotations.some((a) => a.message.includes("head moved"))).toBe(true);
+    const comments = gateComments(20);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(`head=${newHead}`);
+  });
+
+  it("the newer push's report replaces the older one (old finishes first)", async () => {
+    github.state.seedPull(REPO, {
+      number: 21,
+      head: { ref: "race-2", sha: oldHead },
+      base: { sha: mainRun.headSha },
+    });
+    const oldRun = pullRequestRun(github, services, {
+      number: 21,
+      headSha: oldHead,
+      baseSha: mainRun.headSha,
+    });
+    const newRun = pullRequestRun(github, services, {
+      number: 21,
+      headSha: newHead,
+      baseSha: mainRun.headSha,
+    });
+    const [oldJob, newJob] = await Promise.all([trainJob(oldRun), trainJob(newRun)]);
+    expect((await gateStep(oldJob, oldRun, {})).exitCode).toBe(0);
+    setHead(21, newHead);
+    expect((await gateStep(newJob, newRun, {})).exitCode).toBe(0);
+    const comments = gateComments(21);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(`head=${newHead}`);
+  });
+
+  it("two runs that both find no comment leave one (a hold point lets the second create first)", async () => {
+    const head = fakeSha("race-same");
+    github.state.seedPull(REPO, {
+      number: 22,
+      head: { ref: "race-3", sha: head },
+      base: { sha: mainRun.headSha },
+    });
+    const first = pullRequestRun(github, services, { number: 22, headSha: head, baseSha: mainRun.headSha });
+    const second = pullRequestRun(github, services, { number: 22, headSha: head, baseSha: mainRun.headSha });
+    const [firstJob, secondJob] = await Promise.all([trainJob(first), trainJob(second)]);
+    const hold = github.hold("POST /repos/{owner}/{repo}/issues/{issue_number}/comments");
+    const firstGate = gateStep(firstJob, first, {});
+    await hold.reached; // the first run listed no comment and is about to create one
+    const secondGate = await gateStep(secondJob, second, {});
+    expect(secondGate.exitCode).toBe(0);
+    expect(gateComments(22)).toHaveLength(1);
+    hold.release();
+    expect((await firstGate).exitCode).toBe(0);
+    const comments = gateComments(22);
+    expect(comments).toHaveLength(1);
+  });
+});
+
+describe("bad input", () => {
+  let job: Job;
+  let run: SimulatedRun;
+  beforeAll(async () => {
+    run = pushRun(github, services, "bad-input", fakeSha("bad"));
+    job = await trainJob(run, { "model-name": "bad" });
+  }, 60_000);
+
+  it.each([
+    [
+      { baseline: "yesterday" },
+      /Input 'baseline' is not a baseline source \(got "yesterday"\)\. Use auto, none, file:<path>, branch:<name> or run:<id>\./,
+    ],
+    [{ baseline: "run:abc" }, /Input 'baseline' needs a numeric workflow run id/],
+    [
+      { "fail-on": "sometimes" },
+      /Input 'fail-on' is not one of the accepted values \(got "sometimes"\)\. Use one of: error, inconclusive, warn, never\./,
+    ],
+    [{ comment: "loud" }, /Input 'comment' is not one of the accepted values/],
+    [{ "require-baseline": "maybe" }, /Input 'require-baseline' is not a boolean/],
+    [{ candidate: "nothing/*.json" }, /Input 'candidate' matches no files/],
+    [{ rules: "accuracy >= = 0.9", baseline: "none" }, /line 1, column \d+/],
+    [{ rules: "missing-rules.txt" }, /Input 'rules' looks like a file name but no such file exists/],
+    [{ "comment-key": "../x" }, /Input 'comment-key' is not a valid key/],
+    [{ rules: "nonexistent_metric >= 1", baseline: "none" }, /nonexistent_metric/],
+  ])("%j fails with a clear error", async (inputs, message) => {
+    const result = await gateStep(job, run, inputs);
+    expect(result.exitCode).toBe(1);
+    expect(errors(result).join("\n")).toMatch(message);
+  });
+});
