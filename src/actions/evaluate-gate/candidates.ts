@@ -38,9 +38,21 @@ export function expandCandidates(pattern: string, workspace: string, input = "ca
   return found;
 }
 
+/** How reports name a file: relative to the workspace, or under $RUNNER_TEMP (where train-model's record is). */
+export function displayPath(path: string, workspace: string, runnerTemp?: string): string {
+  if (!isAbsolute(path)) return path;
+  const inWorkspace = relative(workspace, path);
+  if (!inWorkspace.startsWith("..")) return inWorkspace;
+  if (runnerTemp !== undefined) {
+    const inTemp = relative(runnerTemp, path);
+    if (!inTemp.startsWith("..")) return `$RUNNER_TEMP/${inTemp}`;
+  }
+  return path;
+}
+
 /** Reads a run record, or else a metrics file (JSON, YAML or CSV). */
-export async function loadMetricsSource(path: string, workspace: string): Promise<LoadedMetrics> {
-  const label = isAbsolute(path) && path.startsWith(workspace) ? relative(workspace, path) : path;
+export async function loadMetricsSource(path: string, workspace: string, runnerTemp?: string): Promise<LoadedMetrics> {
+  const label = displayPath(path, workspace, runnerTemp);
   if (/\.json$/i.test(path)) {
     let text: string | undefined;
     try {
