@@ -7,6 +7,29 @@ import { throttling } from "@octokit/plugin-throttling";
 
 export type GitHubClient = ReturnType<typeof getOctokit>;
 
+type OctokitPlugin = NonNullable<Parameters<typeof getOctokit>[2]>;
+
+/**
+ * A connection dropped mid-body reaches callers of @octokit/request as status 200 with data "" (it reads
+ * the body with text() and swallows the failure). This plugin, applied before the retry plugin, turns
+ * such a response into a 502 error that the retry plugin then retries.
+ */
+const truncatedBodyGuard: OctokitPlugin = (octokit) => {
+  octokit.hook.wrap("request", async (request, options) => {
+    const response = await request(options);
+    const type = response.headers["content-type"] ?? "";
+    if (response.data === "" && response.status !== 204 && type.includes("json")) {
+      throw Object.assign(
+        new Error(
+          `GitHub's response to ${options.method ?? "?"} ${options.url ?? "?"} was cut short (connection dropped mid-body).`,
+        ),
+        { status: 502, request: options, response },
+      );
+    }
+    return response;
+  });
+};
+
 export interface OctokitOptions {
   /** How many times a failing request is retried, and a rate-limited one waited out. */
   retries?: number;
@@ -49,6 +72,7 @@ export function createOctokit(token: string, options: OctokitOptions = {}): GitH
         error: (message: string) => core.debug(message),
       },
     },
+    truncatedBodyGuard,
     retry,
     throttling,
   );

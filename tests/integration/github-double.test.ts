@@ -65,16 +65,14 @@ describe("Octokit factory against GitHub double faults", () => {
     expect(calls(GET_PULL)).toEqual([429, 200]);
   });
 
-  // Known hazard, kept visible: @octokit/request reads a JSON body with `response.text()` and, when that
-  // throws (connection dropped mid-body), returns the text read so far ("") as `data` with status 200.
-  // Neither plugin sees an error, so nothing is retried and callers get a string instead of an object.
-  // If the factory learns to reject this, change the test to expect a retry ([200, 200]).
-  it("hands a connection dropped mid-body to the caller as an empty 200 (no retry)", async () => {
+  // @octokit/request reads a JSON body with `response.text()` and, when that throws (connection dropped
+  // mid-body), returns "" as `data` with status 200. The factory's guard turns that into a retried 502.
+  it("retries a connection dropped mid-body instead of returning an empty 200", async () => {
     double.faults.add({ route: GET_PULL, kind: "reset" });
     const pull = await octokit.rest.pulls.get({ ...base, pull_number: 5 });
     expect(pull.status).toBe(200);
-    expect(pull.data as unknown).toBe("");
-    expect(calls(GET_PULL)).toEqual([200]);
+    expect(pull.data.number).toBe(5);
+    expect(calls(GET_PULL)).toEqual([200, 200]);
   });
 
   it("delays a slow route", async () => {
