@@ -130,6 +130,17 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigterm);
 
+  // When the command's own process ends, whatever it left running in its group (a background job holding
+  // the output pipe open, say) is stopped too: otherwise 'close' would wait for it.
+  child.on("exit", () => {
+    if (pgid === undefined) return;
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // nothing left
+    }
+  });
+
   return new Promise((resolve, reject) => {
     child.on("error", (error) => {
       cleanup();
@@ -139,14 +150,6 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       cleanup();
       if (partial !== "") tail.push(partial);
       if (tail.length > tailSize) tail.splice(0, tail.length - tailSize);
-      // The group may still hold background processes the command started: never leave them behind.
-      if (pgid !== undefined) {
-        try {
-          process.kill(-pgid, "SIGKILL");
-        } catch {
-          // nothing left
-        }
-      }
       resolve({
         exitCode: code ?? 128 + signalNumber(signal),
         signal,

@@ -1,0 +1,218 @@
+// train-model when things go wrong: bad inputs, a failing command, a timeout and a cancelled job. Every
+// case runs the bundle through the rig and checks the exit code, the message and what is left behind.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runAction, type ActionResult } from "../rig/index.ts";
+import { checkoutExample } from "./support/workspace.ts";
+
+const BASE = { command: "python3 train.py", "model-path": "model", upload: "false", cache: "false" };
+
+function train(
+  workspace: string,
+  inputs: Record<string, string>,
+  extra: Partial<Parameters<typeof runAction>[0]> = {},
+): Promise<ActionResult> {
+  return runAction({
+    action: "train-model",
+    inputs,
+    workspace,
+    github: { repository: "acme/churn" },
+    ...extra,
+  });
+}
+
+function errors(result: ActionResult): string {
+  return result.annotations
+    .filter((a) => a.level === "error")
+    .map((a) => a.message)
+    .join("\n");
+}
+
+/** Running (a zombie waiting for its reaper counts as ended). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the process is still running after up to a second (the kernel needs a moment to deliver SIGKILL). */
+async function alive(pid: number): Promise<boolean> {
+  for (let i = 0; i < 40 && running(pid); i++) await new Promise((r) => setTimeout(r, 25));
+  return running(pid);
+}
+
+describe("bad input gets a clear error naming the input, the value and the fix", () => {
+  const cases: Array<[string, Record<string, string>, RegExp, ((ws: string) => void)?]> = [
+    [
+      "no command",
+      { ...BASE, command: "" },
+      /Input 'command' is required but empty \(got ""\)\. Set 'command' to the shell command that trains/,
+    ],
+    ["no model-path", { ...BASE, "model-path": "" }, /Input 'model-path' is required but empty/],
+    [
+      "an absolute model-path",
+      { ...BASE, "model-path": "/etc/passwd" },
+      /Input 'model-path' must be a relative path inside working-directory \(got "\/etc\/passwd"\)/,
+    ],
+    [
+      "a model-path leaving the project",
+      { ...BASE, "model-path": "../model" },
+      /Input 'model-path' must be a relative path/,
+    ],
+    [
+      "a working-directory outside the workspace",
+      { ...BASE, "working-directory": "../elsewhere" },
+      /Input 'working-directory' points outside the workspace \(got "\.\.\/elsewhere"\)/,
+    ],
+    [
+      "a working-directory that does not exist",
+      { ...BASE, "working-directory": "ml" },
+      /Input 'working-directory' \(ml\) does not exist in the workspace\. Check out the repository first/,
+    ],
+    [
+      "a model-name with spaces",
+      { ...BASE, "model-name": "my model!" },
+      /Input 'model-name' is not a valid model name \(got "my model!"\)\. Use letters, digits/,
+    ],
+    [
+      "cache: maybe",
+      { ...BASE, cache: "maybe" },
+      /Input 'cache' is not a boolean \(got "maybe"\)\. Use 'true' or 'false'\./,
+    ],
+    ["upload: perhaps", { ...BASE, upload: "perhaps" }, /Input 'upload' is not a boolean/],
+    [
+      "retention-days: 0",
+      { ...BASE, "retention-days": "0" },
+      /Input 'retention-days' is out of range \(got "0"\)\. Give a whole number from 1 to 90\./,
+    ],
+    [
+      "retention-days: ten",
+      { ...BASE, "retention-days": "ten" },
+      /Input 'retention-days' is not a whole number/,
+    ],
+    ["timeout-minutes: -1", { ...BASE, "timeout-minutes": "-1" }, /Input 'timeout-minutes' is out of range/],
+    ["params that are a number", { ...BASE, params: "5" }, /Input 'params'.*(mapping|object)/i],
+    ["params that are a list", { ...BASE, params: "[1, 2]" }, /Input 'params'.*(mapping|object)/i],
+    ["params with text where the file has a number", { ...BASE, params: '{"epochs": "many"}' }, /epochs/],
+    [
+      "a params-file that does not exist",
+      { ...BASE, "params-file": "hyper.yaml" },
+      /Input 'params-file' names a file that does not exist \(got "hyper\.yaml"\)/,
+    ],
+    [
+      "a params-file that is a list",
+      { ...BASE, "params-file": "list.yaml" },
+      /list\.yaml.*mapping/,
+      (ws) => writeFileSync(join(ws, "list.yaml"), "- 1\n- 2\n"),
+    ],
+    [
+      "a metrics file the command did not write",
+      { ...BASE, command: "mkdir -p model && echo 1 > model/m", "metrics-file": "out/metrics.json" },
+      /out\/metrics\.json/,
+    ],
+    [
+      "a malformed metrics file",
+      { ...BASE, command: "mkdir -p model && echo 1 > model/m && echo '{\"accuracy\": 0.9,' > metrics.json" },
+      /metrics\.json.*(line|JSON)/i,
+    ],
+    [
+      "a NaN metric",
+      { ...BASE, command: "mkdir -p model && echo 1 > model/m && echo '{\"accuracy\": NaN}' > metrics.json" },
+      /metrics\.json.*accuracy.*NaN/s,
+    ],
+    [
+      "a model-path the command did not write",
+      { ...BASE, command: "echo '{\"accuracy\": 0.9}' > metrics.json" },
+      /Input 'model-path' does not exist after the command ran/,
+    ],
+    ["data-paths that do not exist", { ...BASE, "data-paths": "datasets/" }, /Input 'data-paths'.*datasets/],
+    [
+      "code-paths that do not exist",
+      { ...BASE, "code-paths": "src/" },
+      /Input 'code-paths' does not exist \(got "src\/"\)/,
+    ],
+  ];
+
+  it.each(cases)("%s", async (_name, inputs, message, prepare) => {
+    const workspace = checkoutExample("quickstart");
+    prepare?.(workspace);
+    const result = await train(workspace, inputs);
+    expect(result.exitCode).toBe(1);
+    expect(errors(result)).toMatch(message);
+    // Nothing half-written: no run record exported, no outputs claiming a model.
+    expect(result.env.MLOPS_RUN_RECORD).toBeUndefined();
+    expect(result.outputs["model-digest"]).toBeUndefined();
+  });
+});
+
+describe("a failing command", () => {
+  it("fails the step with the command's exit code and shows its last lines", async () => {
+    const workspace = checkoutExample("quickstart");
+    const result = await train(workspace, {
+      ...BASE,
+      command: "for i in $(seq 1 50); do echo line-$i; done; echo 'CUDA out of memory' >&2; exit 3",
+    });
+    expect(result.exitCode).toBe(3);
+    const message = errors(result);
+    expect(message).toMatch(/The training command exited with code 3\. Last lines of its output:/);
+    expect(message).toContain("CUDA out of memory");
+    expect(message).toContain("line-50");
+    expect(message).not.toContain("line-10\n"); // only the tail
+    expect(
+      result.groups.some(
+        (g) =>
+          g.title ===
+          "Train: for i in $(seq 1 50); do echo line-$i; done; echo 'CUDA out of memory' >&2; exit 3",
+      ),
+    ).toBe(true);
+  });
+});
+
+describe("stopping training", () => {
+  // A command that starts a background process and records both pids, then waits.
+  const SLEEPER = "sleep 300 & echo $! > pids; echo $$ >> pids; wait";
+
+  function pids(workspace: string): number[] {
+    return readFileSync(join(workspace, "pids"), "utf8").trim().split("\n").map(Number);
+  }
+
+  async function waitForFile(path: string): Promise<void> {
+    for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  it("timeout-minutes kills the whole process group and says so", async () => {
+    const workspace = checkoutExample("quickstart");
+    const result = await train(workspace, { ...BASE, command: SLEEPER, "timeout-minutes": "0.02" });
+    expect(result.exitCode).not.toBe(0);
+    expect(errors(result)).toMatch(
+      /ran longer than timeout-minutes \(0\.02 min\) and was stopped with its whole process group/,
+    );
+    const started = pids(workspace);
+    expect(started).toHaveLength(2);
+    for (const pid of started) expect(await alive(pid), `pid ${pid}`).toBe(false);
+  });
+
+  it("a cancelled job's signal reaches the training process group, and nothing is left behind", async () => {
+    const workspace = checkoutExample("quickstart");
+    mkdirSync(join(workspace, "model"), { recursive: true });
+    const controller = new AbortController();
+    const running = train(
+      workspace,
+      { ...BASE, command: SLEEPER },
+      { signal: controller.signal, killGraceMs: { sigint: 5000, sigterm: 2000 } },
+    );
+    await waitForFile(join(workspace, "pids"));
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    const result = await running;
+    expect(result.cancelled).toBe(true);
+    expect(errors(result)).toMatch(
+      /The job was cancelled \(SIGINT\); the training process group was stopped\./,
+    );
+    for (const pid of pids(workspace)) expect(await alive(pid), `pid ${pid}`).toBe(false);
+  });
+});
