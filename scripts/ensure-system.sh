@@ -25,6 +25,12 @@ missing=()
 "$py" -c 'import scipy.stats' 2>/dev/null || missing+=(python3-scipy)
 "$py" -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 "$py" -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+# setup-env's tests: venvs (ensurepip), wheels built offline, and the pipenv/poetry lockfile checks.
+"$py" -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+"$py" -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+"$py" -c 'import wheel, setuptools' 2>/dev/null || missing+=(python3-wheel python3-setuptools)
+[ -f /usr/lib/python3/dist-packages/pipenv/vendor/plette/pipfiles.py ] || missing+=(pipenv)
+"$py" -c 'import poetry.packages.locker' 2>/dev/null || missing+=(python3-poetry)
 command -v git >/dev/null || missing+=(git)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -5,6 +5,7 @@ import * as core from "@actions/core";
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import type { BaselineInput } from "../../gate/index.ts";
+import { assertArtifactsSupported } from "../../lib/artifacts.ts";
 import { needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { readRunRecord } from "../../record/record-io.ts";
@@ -83,6 +84,7 @@ export async function resolveBaseline(
       };
     }
     case "run": {
+      assertArtifactsSupported(`baseline: run:${spec.runId}`, "Use 'baseline: file:<path>' on GitHub Enterprise Server.");
       const artifacts = await listRunArtifacts(context, spec.runId);
       return fromArtifacts(
         context,
@@ -92,6 +94,7 @@ export async function resolveBaseline(
       );
     }
     case "branch": {
+      assertArtifactsSupported(`baseline: branch:${spec.branch}`, "Use 'baseline: file:<path>' on GitHub Enterprise Server.");
       const artifacts = (await listArtifactsByName(context)).filter(
         (a) => a.workflow_run?.head_branch === spec.branch,
       );
@@ -103,6 +106,7 @@ export async function resolveBaseline(
       );
     }
     case "auto":
+      assertArtifactsSupported("baseline: auto", "Use 'baseline: file:<path>' (or none) on GitHub Enterprise Server.");
       return autoBaseline(context);
   }
 }

@@ -1,7 +1,7 @@
 // train-model's inputs, read and checked once. Names match actions/train-model/action.yml.
 import { basename, isAbsolute, relative, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
-import { InputError } from "../../lib/errors.ts";
+import { ConfigurationError, InputError } from "../../lib/errors.ts";
 
 export interface TrainInputs {
   command: string;
@@ -27,6 +27,12 @@ export interface TrainInputs {
 }
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
+  if (process.platform === "win32") {
+    // Stopping a training run (timeout, cancellation) relies on POSIX process groups.
+    throw new ConfigurationError(
+      "train-model runs on Linux and macOS runners; Windows runners are not supported (it stops training through POSIX process groups). Use 'runs-on: ubuntu-latest' for the training job.",
+    );
+  }
   const inputs = actionInputs();
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectoryInput = inputs.string("working-directory", ".");

@@ -1,0 +1,60 @@
+// setup-env's inputs, read and checked once. Names match actions/setup-env/install/action.yml.
+import { isAbsolute, relative, resolve } from "node:path";
+import { actionInputs } from "../../lib/action.ts";
+import { InputError } from "../../lib/errors.ts";
+import { MANAGERS, type Manager } from "../../setup-env/managers.ts";
+import { shellWords } from "../../setup-env/shell-words.ts";
+
+export interface SetupEnvInputs {
+  /** Raw `python-version`: a version spec, an interpreter path, or undefined (.python-version, else 3.12). */
+  pythonVersion: string | undefined;
+  manager: Manager | undefined;
+  /** Absolute. */
+  workingDirectory: string;
+  /** Relative to the workspace, for messages and cache keys. */
+  workingDirectoryName: string;
+  extraArgs: string[];
+  cache: boolean;
+  /** Relative to workingDirectory. */
+  dataPaths: string[];
+  /** Relative to workingDirectory; undefined = dvc.lock when present. */
+  dataManifest: string | undefined;
+}
+
+export function getInputs(env: NodeJS.ProcessEnv = process.env): SetupEnvInputs {
+  const inputs = actionInputs();
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  const workingDirectoryInput = inputs.string("working-directory", ".");
+  const workingDirectory = resolve(workspace, workingDirectoryInput);
+  const workingDirectoryName = relative(workspace, workingDirectory);
+  if (workingDirectoryName.startsWith("..") || isAbsolute(workingDirectoryName)) {
+    throw new InputError(
+      "working-directory",
+      workingDirectoryInput,
+      "points outside the workspace",
+      "Give a directory inside the checked-out repository.",
+    );
+  }
+  const manager = inputs.optional("manager");
+  const dataPaths = inputs.lines("data-paths");
+  for (const path of dataPaths) {
+    if (isAbsolute(path) || path.split(/[\\/]/).includes("..")) {
+      throw new InputError(
+        "data-paths",
+        path,
+        "must hold paths inside working-directory",
+        "Give relative paths such as 'data/' (the cache restores them in place).",
+      );
+    }
+  }
+  return {
+    pythonVersion: inputs.optional("python-version"),
+    manager: manager === undefined ? undefined : inputs.choice("manager", MANAGERS, "pip"),
+    workingDirectory,
+    workingDirectoryName: workingDirectoryName === "" ? "." : workingDirectoryName,
+    extraArgs: shellWords(inputs.string("extra-args", "")),
+    cache: inputs.boolean("cache", true),
+    dataPaths,
+    dataManifest: inputs.optional("data-manifest"),
+  };
+}
