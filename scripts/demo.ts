@@ -14,7 +14,12 @@ import { checkoutExample } from "../tests/integration/support/workspace.ts";
 
 const transcriptArg = process.argv.indexOf("--transcript");
 const transcriptFile = transcriptArg > 0 ? process.argv[transcriptArg + 1] : undefined;
-const RULES = ["accuracy >= 0.80", "f1 >= baseline - 0.02", "loss <= baseline * 1.10", "recall >= baseline : warn"].join("\n");
+const RULES = [
+  "accuracy >= 0.80",
+  "f1 >= baseline - 0.02",
+  "loss <= baseline * 1.10",
+  "recall >= baseline : warn",
+].join("\n");
 
 const bold = (text: string): string => (process.stdout.isTTY ? `\u001b[1m${text}\u001b[0m` : text);
 function section(title: string): void {
@@ -46,13 +51,27 @@ try {
     ...main.step(),
   });
   check("train-model", mainTrain);
-  console.log(`run ${main.runId} on main @ ${main.headSha.slice(0, 7)}: metrics ${mainTrain.outputs.metrics ?? ""}`);
-  console.log(`artifact mlops-run-churn id ${mainTrain.outputs["artifact-id"] ?? ""}, model ${mainTrain.outputs["model-digest"] ?? ""}`);
+  console.log(
+    `run ${main.runId} on main @ ${main.headSha.slice(0, 7)}: metrics ${mainTrain.outputs.metrics ?? ""}`,
+  );
+  console.log(
+    `artifact mlops-run-churn id ${mainTrain.outputs["artifact-id"] ?? ""}, model ${mainTrain.outputs["model-digest"] ?? ""}`,
+  );
 
   section("2. pull request #1: learning_rate 0.5 → 0.2, train and gate");
   const prHead = fakeSha("demo-pr");
-  github.state.seedPull(REPO, { number: 1, title: "Lower the learning rate", head: { ref: "lower-lr", sha: prHead }, base: { sha: main.headSha } });
-  const pr = pullRequestRun(github, services, { number: 1, headSha: prHead, baseSha: main.headSha, headRef: "lower-lr" });
+  github.state.seedPull(REPO, {
+    number: 1,
+    title: "Lower the learning rate",
+    head: { ref: "lower-lr", sha: prHead },
+    base: { sha: main.headSha },
+  });
+  const pr = pullRequestRun(github, services, {
+    number: 1,
+    headSha: prHead,
+    baseSha: main.headSha,
+    headRef: "lower-lr",
+  });
   const workspace = checkoutExample("quickstart");
   const runnerTemp = mkdtempSync(join(tmpdir(), "mlops-demo-"));
   const train = await runAction({
@@ -80,7 +99,9 @@ try {
     env: { ...step.env, ...train.env },
   });
   check("evaluate-gate", gate);
-  console.log(`evaluate-gate: verdict ${gate.outputs.verdict ?? "?"}, passed ${gate.outputs.passed ?? "?"} (exit ${gate.exitCode})`);
+  console.log(
+    `evaluate-gate: verdict ${gate.outputs.verdict ?? "?"}, passed ${gate.outputs.passed ?? "?"} (exit ${gate.exitCode})`,
+  );
 
   section("The PR comment, as the GitHub double received it");
   const comments = github.state.comments(REPO, 1);

@@ -9,13 +9,23 @@
 //   - FIFOs, sockets and devices are never opened; a note names them;
 //   - an entry that dvc.lock records (an out or dep with an md5) is not read at all: its digest is the
 //     sha256 of "md5:<md5>  <path>\n" and its source is "dvc.lock".
+import { statSync } from "node:fs";
 import { readlink } from "node:fs/promises";
 import { InputError } from "../lib/errors.ts";
 import type { DataPathEntry } from "../record/run-record.ts";
 import { readDvcLock, type DvcLockedPath } from "./dvc-lock.ts";
 import { HashPool, type HashOptions } from "./hash-pool.ts";
 import { byteOrder, pathsDigest, sha256Hex, symlinkHash, type ManifestLine } from "./manifest.ts";
-import { normaliseEntry, walkEntry, type TreeNode, type WalkResult } from "./tree-walk.ts";
+import { isGlob } from "./glob.ts";
+import { normaliseEntry, resolveIn, walkEntry, type TreeNode, type WalkResult } from "./tree-walk.ts";
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export interface DataFingerprint {
   paths: DataPathEntry[];
@@ -48,8 +58,14 @@ export async function fingerprintDataPaths(
   const inputName = options.inputName ?? "data-paths";
   if (entries.length === 0) return { paths: [], digest: "", files: 0, bytes: 0 };
   const dvc = await readDvcLock(workingDirectory);
-  // Start the workers first: they boot while the trees are walked.
+  // A folder or glob may hold many files: start the workers now, so they boot while the tree is walked.
+  // Single files are usually small enough to hash in this thread, starting no workers at all.
   const pool = new HashPool(options);
+  if (
+    entries.some((entry) => isGlob(entry) || isDirectory(resolveIn(workingDirectory, normaliseEntry(entry))))
+  ) {
+    pool.prestart();
+  }
   try {
     return await fingerprintWith(pool, workingDirectory, entries, dvc, inputName);
   } finally {

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { ConfigurationError } from "../lib/errors.ts";
 import {
   HASH_WORKER_SOURCE,
+  inThreadHasher,
   type WorkerFileResult,
   type WorkerReply,
   type WorkerTask,
@@ -36,16 +37,38 @@ export interface HashOptions {
   batchBytes?: number;
   /** ... or at this many files. */
   batchFiles?: number;
+  /** Inputs of at most this many files and bytes are hashed in this thread, starting no workers. */
+  inThreadFiles?: number;
+  inThreadBytes?: number;
 }
 
-const DEFAULTS = { largeFileBytes: 8 << 20, batchBytes: 32 << 20, batchFiles: 1024 };
+// Below inThreadFiles/inThreadBytes, hashing in this thread beats starting workers (about 40 ms each).
+const DEFAULTS = {
+  largeFileBytes: 8 << 20,
+  batchBytes: 32 << 20,
+  batchFiles: 1024,
+  inThreadFiles: 256,
+  inThreadBytes: 16 << 20,
+};
+
+function isSmall(files: readonly FileToHash[], limits: typeof DEFAULTS): boolean {
+  if (files.length > limits.inThreadFiles) return false;
+  let bytes = 0;
+  for (const file of files) bytes += file.size;
+  return bytes <= limits.inThreadBytes;
+}
+
+let inThread: ((path: string) => WorkerFileResult) | undefined;
+function hashInThread(): (path: string) => WorkerFileResult {
+  inThread ??= inThreadHasher();
+  return inThread;
+}
 
 /** Hash files in parallel with a pool that lives for this one call. Results are in the order of `files`. */
 export async function hashFiles(
   files: readonly FileToHash[],
   options: HashOptions = {},
 ): Promise<FileHash[]> {
-  if (files.length === 0) return [];
   const pool = new HashPool(options);
   try {
     return await pool.hash(files);
@@ -55,24 +78,27 @@ export async function hashFiles(
 }
 
 /**
- * Worker threads that hash batches of files. Create it before listing the files: the workers boot
- * (about 40 ms each) while the tree is walked.
+ * Worker threads that hash batches of files. The workers start on the first input too large to hash in
+ * this thread, so a training run that only hashes a few small files starts none.
  */
 export class HashPool {
-  private readonly workers: Worker[];
+  private workers: Worker[] = [];
+  private readonly threads: number;
   private readonly limits: typeof DEFAULTS;
   private busy = false;
 
   constructor(options: HashOptions = {}) {
     this.limits = { ...DEFAULTS, ...definedOnly(options) };
-    const threads = Math.max(1, options.threads ?? availableParallelism());
-    this.workers = Array.from({ length: threads }, () => new Worker(HASH_WORKER_SOURCE, { eval: true }));
-    // Until hash() listens, a worker that fails to start must not crash the process as unhandled.
-    for (const worker of this.workers) worker.on("error", () => undefined);
+    this.threads = Math.max(1, options.threads ?? availableParallelism());
   }
 
   async hash(files: readonly FileToHash[]): Promise<FileHash[]> {
     if (files.length === 0) return [];
+    if (isSmall(files, this.limits))
+      return toFileHashes(
+        files,
+        files.map((file) => hashInThread()(file.path)),
+      );
     if (this.busy) throw new Error("HashPool.hash() is already running; await it before the next call");
     this.busy = true;
     try {
@@ -84,6 +110,24 @@ export class HashPool {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers = [];
+  }
+
+  /** Starts the workers ahead of hash(), when the caller expects a large input. */
+  prestart(): void {
+    this.start();
+  }
+
+  private start(): Worker[] {
+    if (this.workers.length === 0) {
+      this.workers = Array.from(
+        { length: this.threads },
+        () => new Worker(HASH_WORKER_SOURCE, { eval: true }),
+      );
+      // Until run() listens, a worker that fails to start must not crash the process as unhandled.
+      for (const worker of this.workers) worker.on("error", () => undefined);
+    }
+    return this.workers;
   }
 
   private async run(files: readonly FileToHash[]): Promise<Array<WorkerFileResult | undefined>> {
@@ -91,47 +135,49 @@ export class HashPool {
     const results = new Array<WorkerFileResult | undefined>(files.length);
     let next = 0;
     await Promise.all(
-      this.workers.slice(0, tasks.length).map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const cleanup = (): void => {
-              worker.off("message", onMessage);
-              worker.off("error", onError);
-              worker.off("exit", onExit);
-            };
-            const send = (): void => {
-              const task = tasks[next];
-              if (task === undefined) {
+      this.start()
+        .slice(0, tasks.length)
+        .map(
+          (worker) =>
+            new Promise<void>((resolve, reject) => {
+              const cleanup = (): void => {
+                worker.off("message", onMessage);
+                worker.off("error", onError);
+                worker.off("exit", onExit);
+              };
+              const send = (): void => {
+                const task = tasks[next];
+                if (task === undefined) {
+                  cleanup();
+                  resolve();
+                  return;
+                }
+                const message: WorkerTask = { id: next, paths: task.map((i) => files[i]?.path ?? "") };
+                next++;
+                worker.postMessage(message);
+              };
+              const onMessage = (reply: WorkerReply): void => {
+                const task = tasks[reply.id] ?? [];
+                reply.results.forEach((result, j) => {
+                  const index = task[j];
+                  if (index !== undefined) results[index] = result;
+                });
+                send();
+              };
+              const onError = (error: Error): void => {
                 cleanup();
-                resolve();
-                return;
-              }
-              const message: WorkerTask = { id: next, paths: task.map((i) => files[i]?.path ?? "") };
-              next++;
-              worker.postMessage(message);
-            };
-            const onMessage = (reply: WorkerReply): void => {
-              const task = tasks[reply.id] ?? [];
-              reply.results.forEach((result, j) => {
-                const index = task[j];
-                if (index !== undefined) results[index] = result;
-              });
+                reject(error);
+              };
+              const onExit = (code: number): void => {
+                cleanup();
+                reject(new Error(`hash worker exited early with code ${code}`));
+              };
+              worker.on("message", onMessage);
+              worker.on("error", onError);
+              worker.on("exit", onExit);
               send();
-            };
-            const onError = (error: Error): void => {
-              cleanup();
-              reject(error);
-            };
-            const onExit = (code: number): void => {
-              cleanup();
-              reject(new Error(`hash worker exited early with code ${code}`));
-            };
-            worker.on("message", onMessage);
-            worker.on("error", onError);
-            worker.on("exit", onExit);
-            send();
-          }),
-      ),
+            }),
+        ),
     );
     return results;
   }

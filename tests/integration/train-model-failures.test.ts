@@ -152,9 +152,15 @@ describe("bad input gets a clear error naming the input, the value and the fix",
 describe("GitHub Enterprise Server", () => {
   it("says that uploading needs github.com's artifact service, and how to go on", async () => {
     const workspace = checkoutExample("quickstart");
-    const result = await train(workspace, { ...BASE, upload: "true" }, { github: { repository: "acme/churn", serverUrl: "https://ghes.example.com" } });
+    const result = await train(
+      workspace,
+      { ...BASE, upload: "true" },
+      { github: { repository: "acme/churn", serverUrl: "https://ghes.example.com" } },
+    );
     expect(result.exitCode).toBe(1);
-    expect(errors(result)).toMatch(/Uploading the model \(upload: true\) needs GitHub's artifact service, which GitHub Enterprise Server \(https:\/\/ghes\.example\.com\) does not offer.*Set 'upload: false'/);
+    expect(errors(result)).toMatch(
+      /Uploading the model \(upload: true\) needs GitHub's artifact service, which GitHub Enterprise Server \(https:\/\/ghes\.example\.com\) does not offer.*Set 'upload: false'/,
+    );
   });
 });
 

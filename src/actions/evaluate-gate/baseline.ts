@@ -84,7 +84,10 @@ export async function resolveBaseline(
       };
     }
     case "run": {
-      assertArtifactsSupported(`baseline: run:${spec.runId}`, "Use 'baseline: file:<path>' on GitHub Enterprise Server.");
+      assertArtifactsSupported(
+        `baseline: run:${spec.runId}`,
+        "Use 'baseline: file:<path>' on GitHub Enterprise Server.",
+      );
       const artifacts = await listRunArtifacts(context, spec.runId);
       return fromArtifacts(
         context,
@@ -94,7 +97,10 @@ export async function resolveBaseline(
       );
     }
     case "branch": {
-      assertArtifactsSupported(`baseline: branch:${spec.branch}`, "Use 'baseline: file:<path>' on GitHub Enterprise Server.");
+      assertArtifactsSupported(
+        `baseline: branch:${spec.branch}`,
+        "Use 'baseline: file:<path>' on GitHub Enterprise Server.",
+      );
       const artifacts = (await listArtifactsByName(context)).filter(
         (a) => a.workflow_run?.head_branch === spec.branch,
       );
@@ -106,7 +112,10 @@ export async function resolveBaseline(
       );
     }
     case "auto":
-      assertArtifactsSupported("baseline: auto", "Use 'baseline: file:<path>' (or none) on GitHub Enterprise Server.");
+      assertArtifactsSupported(
+        "baseline: auto",
+        "Use 'baseline: file:<path>' (or none) on GitHub Enterprise Server.",
+      );
       return autoBaseline(context);
   }
 }

@@ -51,7 +51,11 @@ export function displayPath(path: string, workspace: string, runnerTemp?: string
 }
 
 /** Reads a run record, or else a metrics file (JSON, YAML or CSV). */
-export async function loadMetricsSource(path: string, workspace: string, runnerTemp?: string): Promise<LoadedMetrics> {
+export async function loadMetricsSource(
+  path: string,
+  workspace: string,
+  runnerTemp?: string,
+): Promise<LoadedMetrics> {
   const label = displayPath(path, workspace, runnerTemp);
   if (/\.json$/i.test(path)) {
     let text: string | undefined;

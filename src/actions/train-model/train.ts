@@ -73,6 +73,8 @@ export async function train(
   await rm(outputDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
   const context = readRunContext(env, readEventPayload(env));
+  // Asked now, answered while the fingerprint is computed and the command runs.
+  const python = pythonVersion(env);
 
   // What decides the model: params, code, data, lockfiles and the command.
   const fingerprintStart = Date.now();
@@ -182,7 +184,7 @@ export async function train(
     ? await profileCsv(resolve(wd, inputs.dataProfile), inputs.dataProfile)
     : undefined;
 
-  const python = await pythonVersion(env);
+  const pythonAnswer = await python;
   const record: RunRecord = {
     schema: "mlops-actions/run-record",
     schemaVersion: RUN_RECORD_SCHEMA_VERSION,
@@ -196,7 +198,7 @@ export async function train(
     data: { ...data, ...(profile ? { profile } : {}) },
     code: codeRecord(context, code),
     environment: {
-      ...(python === undefined ? {} : { python }),
+      ...(pythonAnswer === undefined ? {} : { python: pythonAnswer }),
       lockfiles,
       runner: runnerInfo(env),
     },

@@ -287,7 +287,14 @@ class Double implements GitHubDouble {
         status: "401",
       });
     }
-    if (identity && !allows(identity, scope, level)) {
+    // Comments on pull requests are issue comments; GitHub accepts `pull-requests` in place of `issues`
+    // for them (the double does not tell PR comments from issue comments here: both are accepted).
+    const viaPullRequests =
+      scope === "issues" &&
+      route.path.includes("/comments") &&
+      identity !== undefined &&
+      allows(identity, "pull_requests", level);
+    if (identity && !allows(identity, scope, level) && !viaPullRequests) {
       const by = identity.type === "Bot" ? "integration" : "personal access token";
       throw new HttpError(403, {
         message: `Resource not accessible by ${by}`,

@@ -36,7 +36,13 @@ function bytes(n: number, seed: number): Buffer {
 }
 
 describe("hashFiles", () => {
-  it("matches sha256sum for empty, small, buffer-crossing and large files, in batches on 2 threads", async () => {
+  it.each([
+    [
+      "in batches on 2 worker threads",
+      { threads: 2, batchFiles: 7, largeFileBytes: 1 << 20, inThreadFiles: 0 },
+    ],
+    ["in this thread (small inputs)", {}],
+  ])("matches sha256sum for empty, small, buffer-crossing and large files, %s", async (_how, options) => {
     const files = {
       "empty.bin": Buffer.alloc(0),
       "one.txt": "x",
@@ -52,7 +58,7 @@ describe("hashFiles", () => {
         path: join(dir, name),
         size: Buffer.byteLength(files[name as keyof typeof files]),
       })),
-      { threads: 2, batchFiles: 7, largeFileBytes: 1 << 20 },
+      options,
     );
     const expected = execFileSync("sha256sum", names, { cwd: dir, encoding: "utf8" })
       .trim()
