@@ -85,12 +85,6 @@ function gateComments(pr: number) {
   return github.state.comments(REPO, pr).filter((c) => c.body.startsWith(MARKER));
 }
 
-function setHead(pr: number, sha: string): void {
-  const pull = github.state.repos.get(REPO)?.pulls.find((p) => p.number === pr);
-  if (!pull) throw new Error(`no PR ${pr}`);
-  pull.head.sha = sha;
-}
-
 beforeAll(async () => {
   services = await startArtifactServices();
   github = await startGitHub(services);
@@ -328,62 +322,56 @@ describe("fork pull requests", () => {
 });
 
 describe("two racing runs of the gate", () => {
+  // The author pushed twice: the PR's head is the new commit while both runs are in flight.
   const oldHead = fakeSha("race-old");
   const newHead = fakeSha("race-new");
+  const GET_PULL = "GET /repos/{owner}/{repo}/pulls/{pull_number}";
+  const CREATE_COMMENT = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments";
 
-  it("a run for an older push does not overwrite the newer push's report (old finishes last)", async () => {
+  async function racingPair(number: number) {
     github.state.seedPull(REPO, {
-      number: 20,
-      head: { ref: "race", sha: oldHead },
+      number,
+      head: { ref: `race-${number}`, sha: newHead },
       base: { sha: mainRun.headSha },
     });
-    const oldRun = pullRequestRun(github, services, {
-      number: 20,
-      headSha: oldHead,
-      baseSha: mainRun.headSha,
-    });
-    const newRun = pullRequestRun(github, services, {
-      number: 20,
-      headSha: newHead,
-      baseSha: mainRun.headSha,
-    });
+    const oldRun = pullRequestRun(github, services, { number, headSha: oldHead, baseSha: mainRun.headSha });
+    const newRun = pullRequestRun(github, services, { number, headSha: newHead, baseSha: mainRun.headSha });
     const [oldJob, newJob] = await Promise.all([trainJob(oldRun), trainJob(newRun)]);
-    setHead(20, newHead); // the author pushed again
+    return { oldRun, newRun, oldJob, newJob };
+  }
+
+  it("the old push's run, held before its head check, does not overwrite the new push's report", async () => {
+    const { oldRun, newRun, oldJob, newJob } = await racingPair(20);
+    const hold = github.hold(GET_PULL);
+    const oldGate = gateStep(oldJob, oldRun, {});
+    await hold.reached; // the old run is about to check the head
     expect((await gateStep(newJob, newRun, {})).exitCode).toBe(0);
-    const stale = await gateStep(oldJob, oldRun, {});
+    hold.release();
+    const stale = await oldGate;
     expect(stale.exitCode).toBe(0);
-    expect(stale.annotations.some((a) => a.message.includes("head moved"))).toBe(true);
+    expect(stale.annotations.some((a) => a.message.includes("head moved to"))).toBe(true);
     const comments = gateComments(20);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain(`head=${newHead}`);
   });
 
-  it("the newer push's report replaces the older one (old finishes first)", async () => {
-    github.state.seedPull(REPO, {
-      number: 21,
-      head: { ref: "race-2", sha: oldHead },
-      base: { sha: mainRun.headSha },
-    });
-    const oldRun = pullRequestRun(github, services, {
-      number: 21,
-      headSha: oldHead,
-      baseSha: mainRun.headSha,
-    });
-    const newRun = pullRequestRun(github, services, {
-      number: 21,
-      headSha: newHead,
-      baseSha: mainRun.headSha,
-    });
-    const [oldJob, newJob] = await Promise.all([trainJob(oldRun), trainJob(newRun)]);
-    expect((await gateStep(oldJob, oldRun, {})).exitCode).toBe(0);
-    setHead(21, newHead);
-    expect((await gateStep(newJob, newRun, {})).exitCode).toBe(0);
+  it("the old push's run, finishing while the new push's run is held before writing, posts nothing", async () => {
+    const { oldRun, newRun, oldJob, newJob } = await racingPair(21);
+    const hold = github.hold(CREATE_COMMENT);
+    const newGate = gateStep(newJob, newRun, {});
+    await hold.reached; // the new run checked the head and is about to create the comment
+    const stale = await gateStep(oldJob, oldRun, {});
+    expect(stale.exitCode).toBe(0);
+    expect(stale.annotations.some((a) => a.message.includes("head moved to"))).toBe(true);
+    expect(gateComments(21)).toHaveLength(0); // the old report never showed, even for a moment
+    hold.release();
+    expect((await newGate).exitCode).toBe(0);
     const comments = gateComments(21);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain(`head=${newHead}`);
   });
 
-  it("two runs that both find no comment leave one (a hold point lets the second create first)", async () => {
+  it("two runs of the same head that both find no comment leave one", async () => {
     const head = fakeSha("race-same");
     github.state.seedPull(REPO, {
       number: 22,
@@ -393,16 +381,58 @@ describe("two racing runs of the gate", () => {
     const first = pullRequestRun(github, services, { number: 22, headSha: head, baseSha: mainRun.headSha });
     const second = pullRequestRun(github, services, { number: 22, headSha: head, baseSha: mainRun.headSha });
     const [firstJob, secondJob] = await Promise.all([trainJob(first), trainJob(second)]);
-    const hold = github.hold("POST /repos/{owner}/{repo}/issues/{issue_number}/comments");
+    const hold = github.hold(CREATE_COMMENT);
     const firstGate = gateStep(firstJob, first, {});
     await hold.reached; // the first run listed no comment and is about to create one
-    const secondGate = await gateStep(secondJob, second, {});
-    expect(secondGate.exitCode).toBe(0);
+    expect((await gateStep(secondJob, second, {})).exitCode).toBe(0);
     expect(gateComments(22)).toHaveLength(1);
     hold.release();
     expect((await firstGate).exitCode).toBe(0);
-    const comments = gateComments(22);
-    expect(comments).toHaveLength(1);
+    expect(gateComments(22)).toHaveLength(1);
+  });
+});
+
+describe("several candidates", () => {
+  it("ranks five experiments and names the champion", async () => {
+    const run = pushRun(github, services, "sweep", fakeSha("sweep"));
+    const job = await trainJob(run, { "model-name": "sweep" });
+    const scores = { a: 0.81, b: 0.93, c: 0.88, d: 0.95, e: 0.79 };
+    for (const [name, accuracy] of Object.entries(scores)) {
+      writeFileSync(
+        join(job.workspace, `exp-${name}.json`),
+        JSON.stringify({ accuracy, loss: 1 - accuracy }),
+      );
+    }
+    const result = await gateStep(job, run, {
+      candidate: "exp-*.json",
+      rules: "accuracy >= 0.8",
+      baseline: "none",
+    });
+    expect(errors(result)).toEqual([]);
+    expect(result.outputs.champion).toBe("exp-d.json");
+    expect(result.outputs.verdict).toBe("pass");
+    expect(result.summary).toMatch(/Leaderboard/i);
+    const order = ["exp-d.json", "exp-b.json", "exp-c.json", "exp-a.json", "exp-e.json"].map((n) =>
+      result.summary.indexOf(n),
+    );
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+  });
+});
+
+describe("explicit baselines", () => {
+  it("branch:<name> takes the newest run on that branch, run:<id> that run's artifact", async () => {
+    const release = pushRun(github, services, "release", fakeSha("release-1"));
+    await trainJob(release, { params: JSON.stringify({ epochs: "5" }) });
+    const run = pushRun(github, services, "feature-x", fakeSha("feature-x"));
+    const job = await trainJob(run);
+    const byBranch = await gateStep(job, run, { baseline: "branch:release" });
+    expect(errors(byBranch)).toEqual([]);
+    expect(byBranch.summary).toContain(`release @ ${release.headSha.slice(0, 7)} (run ${release.runId}`);
+    const byRun = await gateStep(job, run, { baseline: `run:${mainRun.runId}` });
+    expect(byRun.summary).toContain(`(run ${mainRun.runId}, artifact mlops-run-digits)`);
+    const missing = await gateStep(job, run, { baseline: "run:424242" });
+    expect(missing.exitCode).toBe(0);
+    expect(missing.summary).toContain("no baseline: run 424242 has no artifact mlops-run-digits");
   });
 });
 

@@ -56,14 +56,20 @@ describe("train-model on the scikit-learn example", () => {
 
   beforeAll(async () => {
     workspace = checkoutExample("sklearn-classifier", { subdir: "ml" });
-    result = await train(workspace, SKLEARN_INPUTS, {
-      event: {
-        name: "workflow_dispatch",
-        patch: (payload) => {
-          (payload as { inputs: Record<string, string> }).inputs = { epochs: "3", alpha: "0.001" };
+    // As ml-retrain.yml passes a dispatch form: `params: ${{ toJSON(inputs) }}`, every value a string.
+    const dispatched = { epochs: "12", alpha: "0.001" };
+    result = await train(
+      workspace,
+      { ...SKLEARN_INPUTS, params: JSON.stringify(dispatched) },
+      {
+        event: {
+          name: "workflow_dispatch",
+          patch: (payload) => {
+            (payload as { inputs: Record<string, string> }).inputs = dispatched;
+          },
         },
       },
-    });
+    );
   }, 120_000);
 
   it("trains, sets every output and exports the record", () => {
@@ -102,8 +108,13 @@ describe("train-model on the scikit-learn example", () => {
 
   it("gives the command the merged params: workflow_dispatch strings become the file's numbers", () => {
     const record = parseRunRecord(readFileSync(result.outputs["run-record"] ?? "", "utf8"), "record");
-    // The test's dispatch inputs only reach params through the `params` input; this run had none.
-    expect(record.params.epochs).toBe(20);
+    expect(record.params.epochs).toBe(12);
+    expect(record.params.alpha).toBe(0.001);
+    // The script really trained for the dispatched number of epochs: one history row each.
+    const history = readFileSync(join(workspace, "ml", "history.csv"), "utf8")
+      .trim()
+      .split("\n");
+    expect(history).toHaveLength(1 + 12);
   });
 
   it("uploads model/… and mlops-run.json as one artifact that round-trips through Azurite", async () => {

@@ -5,10 +5,15 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 const root = resolve(import.meta.dirname, "../..");
-const manifests = [
-  "action.yml",
-  ...readdirSync(join(root, "actions")).map((name) => join("actions", name, "action.yml")),
-];
+/** Every action.yml we ship: the root one and those under actions/, nested ones included. */
+function findManifests(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return findManifests(path);
+    return entry.name === "action.yml" ? [path] : [];
+  });
+}
+const manifests = ["action.yml", ...findManifests("actions")];
 
 interface Manifest {
   name?: string;
@@ -21,6 +26,7 @@ describe.each(manifests)("%s", (file) => {
   const manifest = parse(readFileSync(join(root, file), "utf8")) as Manifest;
 
   it("has a name, a description and described inputs", () => {
+    expect(manifests.length).toBeGreaterThanOrEqual(8);
     expect(manifest.name).toMatch(/^mlops-actions/);
     expect(manifest.description?.length).toBeGreaterThan(20);
     for (const [input, spec] of Object.entries(manifest.inputs ?? {})) {

@@ -3,8 +3,10 @@
 //
 // Race safety: the comment carries the head SHA and run of the run that wrote it. Before writing, a run
 // checks that the PR's head is still its head (a run for an older push must not overwrite the report of
-// a newer one) and that no later run has reported already. After writing, it re-reads and
-// deletes older duplicates (two runs that both found no comment both create one: the newest survives).
+// a newer one) and that no later run of the same head has reported already. After writing, it re-reads
+// and deletes older duplicates (two runs that both found no comment both create one: the newest
+// survives). GitHub offers no conditional comment update, so a push landing in the milliseconds between
+// a run's head check and its write can still let that run's report through; the next run replaces it.
 import * as core from "@actions/core";
 import { commentMarker } from "../../gate/index.ts";
 import { isPermissionDenied } from "../../lib/github-errors.ts";
@@ -62,10 +64,13 @@ async function listGateComments(
     .sort((a, b) => a.id - b.id);
 }
 
-/** Run ids only grow within a repository: a comment from a later run (or attempt) is never overwritten. */
+/**
+ * A later run (or attempt) for the same head already reported. Across heads, the PR's current head
+ * decides (checked before writing), not run ids: a run for the newest push may have the smaller id.
+ */
 function isNewerRun(body: string, target: CommentTarget): boolean {
   const match = RUN_MARKER.exec(body);
-  if (!match) return false;
+  if (!match || match[1] !== target.headSha) return false;
   const run = Number(match[2]);
   const attempt = Number(match[3]);
   return run > target.runId || (run === target.runId && attempt > target.runAttempt);
