@@ -31,6 +31,7 @@ missing=()
 "$py" -c 'import wheel, setuptools' 2>/dev/null || missing+=(python3-wheel python3-setuptools)
 [ -f /usr/lib/python3/dist-packages/pipenv/vendor/plette/pipfiles.py ] || missing+=(pipenv)
 "$py" -c 'import poetry.packages.locker' 2>/dev/null || missing+=(python3-poetry)
+command -v flake8 >/dev/null || missing+=(flake8)
 command -v git >/dev/null || missing+=(git)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
