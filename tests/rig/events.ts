@@ -34,6 +34,8 @@ export interface GitHubOptions {
   job?: string;
   /** GITHUB_SERVER_URL; keep the default https://github.com unless testing GHES behaviour. */
   serverUrl?: string;
+  /** The workflow file of the run, for GITHUB_WORKFLOW_REF (default .github/workflows/ci.yml). */
+  workflowPath?: string;
 }
 
 interface WebhookDefinition {

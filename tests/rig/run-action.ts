@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
+import { githubContext } from "./github-context.ts";
 import { buildPayload, deriveFromEvent, type EventOptions, type GitHubOptions } from "./events.ts";
 import {
   evaluateCondition,
@@ -129,46 +130,19 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
   const derived = deriveFromEvent(event.name, payload, github);
 
   const token = github.token ?? defaultToken;
-  const apiUrl = (github.apiUrl ?? "https://api.github.com").replace(/\/+$/, "");
-  const serverUrl = github.serverUrl ?? "https://github.com";
   const workflow = github.workflow ?? "CI";
-  const runId = String(github.runId ?? 4242424242);
-  const githubContext = {
+  const context = githubContext({
     token,
-    action: options.stepId ?? "__self",
-    action_path: manifest.dir,
-    action_ref: "",
-    action_repository: "",
-    actor: derived.actor,
-    actor_id: derived.actorId,
-    api_url: apiUrl,
-    base_ref: derived.baseRef,
-    event: payload,
-    event_name: event.name,
-    event_path: eventPath,
-    graphql_url: apiUrl === "https://api.github.com" ? "https://api.github.com/graphql" : `${apiUrl}/graphql`,
-    head_ref: derived.headRef,
-    job: github.job ?? "test",
-    ref: derived.ref,
-    ref_name: derived.refName,
-    ref_protected: "false",
-    ref_type: derived.refType,
-    repository: derived.repository,
-    repository_id: derived.repositoryId,
-    repository_owner: derived.repository.split("/")[0] ?? "",
-    repository_owner_id: derived.repositoryOwnerId,
-    retention_days: "90",
-    run_attempt: String(github.runAttempt ?? 1),
-    run_id: runId,
-    run_number: String(github.runNumber ?? 42),
-    server_url: serverUrl,
-    sha: derived.sha,
-    triggering_actor: derived.actor,
-    workflow,
-    workflow_ref: `${derived.repository}/.github/workflows/ci.yml@${derived.ref}`,
-    workflow_sha: derived.sha,
+    github,
+    derived,
+    payload,
+    eventName: event.name,
+    eventPath,
     workspace,
-  };
+    job: github.job ?? "test",
+    workflow,
+    action: { id: options.stepId ?? "__self", path: manifest.dir },
+  });
   const runnerContext = {
     arch: "X64",
     debug: options.debug === true ? "1" : "",
@@ -179,7 +153,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
     tool_cache: join(runnerTemp, "_tool"),
   };
   const contexts: ExpressionContexts = {
-    github: githubContext,
+    github: context,
     runner: runnerContext,
     env: options.env ?? {},
     inputs: options.inputs ?? {},
@@ -207,36 +181,36 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
   const runtimeVariables: Record<string, string> = {
     CI: "true",
     GITHUB_ACTIONS: "true",
-    GITHUB_ACTION: githubContext.action,
+    GITHUB_ACTION: context.action,
     GITHUB_ACTION_PATH: manifest.dir,
     GITHUB_ACTION_REF: "",
     GITHUB_ACTION_REPOSITORY: "",
     GITHUB_ACTOR: derived.actor,
     GITHUB_ACTOR_ID: derived.actorId,
-    GITHUB_API_URL: apiUrl,
+    GITHUB_API_URL: context.api_url,
     GITHUB_BASE_REF: derived.baseRef,
     GITHUB_EVENT_NAME: event.name,
     GITHUB_EVENT_PATH: eventPath,
-    GITHUB_GRAPHQL_URL: githubContext.graphql_url,
+    GITHUB_GRAPHQL_URL: context.graphql_url,
     GITHUB_HEAD_REF: derived.headRef,
-    GITHUB_JOB: githubContext.job,
+    GITHUB_JOB: context.job,
     GITHUB_REF: derived.ref,
     GITHUB_REF_NAME: derived.refName,
     GITHUB_REF_PROTECTED: "false",
     GITHUB_REF_TYPE: derived.refType,
     GITHUB_REPOSITORY: derived.repository,
     GITHUB_REPOSITORY_ID: derived.repositoryId,
-    GITHUB_REPOSITORY_OWNER: githubContext.repository_owner,
+    GITHUB_REPOSITORY_OWNER: context.repository_owner,
     GITHUB_REPOSITORY_OWNER_ID: derived.repositoryOwnerId,
     GITHUB_RETENTION_DAYS: "90",
-    GITHUB_RUN_ATTEMPT: githubContext.run_attempt,
-    GITHUB_RUN_ID: runId,
-    GITHUB_RUN_NUMBER: githubContext.run_number,
-    GITHUB_SERVER_URL: serverUrl,
+    GITHUB_RUN_ATTEMPT: context.run_attempt,
+    GITHUB_RUN_ID: context.run_id,
+    GITHUB_RUN_NUMBER: context.run_number,
+    GITHUB_SERVER_URL: context.server_url,
     GITHUB_SHA: derived.sha,
     GITHUB_TRIGGERING_ACTOR: derived.actor,
     GITHUB_WORKFLOW: workflow,
-    GITHUB_WORKFLOW_REF: githubContext.workflow_ref,
+    GITHUB_WORKFLOW_REF: context.workflow_ref,
     GITHUB_WORKFLOW_SHA: derived.sha,
     GITHUB_WORKSPACE: workspace,
     RUNNER_ARCH: runnerContext.arch,

@@ -3,6 +3,7 @@
 // GITHUB_* variables and `github` context, and its token.
 import { dirname, join } from "node:path";
 import type { EventDerived, GitHubOptions } from "../events.ts";
+import { githubContext, type GitHubContext } from "../github-context.ts";
 import { trackingId } from "../housekeeping.ts";
 import type { SecretMasker } from "../workflow-commands.ts";
 import type { StandIn } from "./stand-ins.ts";
@@ -85,46 +86,27 @@ export class JobState {
 
   /** The options runAction derives the same GITHUB_* values from. */
   githubOptions(): GitHubOptions {
-    return { ...this.settings.github, token: this.token, job: this.id, workflow: this.settings.workflowName };
+    return {
+      ...this.settings.github,
+      token: this.token,
+      job: this.id,
+      workflow: this.settings.workflowName,
+      workflowPath: this.settings.workflowPath,
+    };
   }
 
-  githubContext(): Record<string, unknown> {
-    const { derived, github } = this.settings;
-    const apiUrl = (github.apiUrl ?? "https://api.github.com").replace(/\/+$/, "");
-    return {
+  githubContext(): GitHubContext {
+    return githubContext({
       token: this.token,
-      action: "",
-      action_path: "",
-      actor: derived.actor,
-      actor_id: derived.actorId,
-      api_url: apiUrl,
-      base_ref: derived.baseRef,
-      event: this.payload,
-      event_name: this.eventName,
-      event_path: join(this.runnerTemp, "_github_workflow", "event.json"),
-      graphql_url: `${apiUrl}/graphql`,
-      head_ref: derived.headRef,
-      job: this.id,
-      ref: derived.ref,
-      ref_name: derived.refName,
-      ref_protected: "false",
-      ref_type: derived.refType,
-      repository: derived.repository,
-      repository_id: derived.repositoryId,
-      repository_owner: derived.repository.split("/")[0] ?? "",
-      repository_owner_id: derived.repositoryOwnerId,
-      retention_days: "90",
-      run_attempt: String(github.runAttempt ?? 1),
-      run_id: String(github.runId),
-      run_number: String(github.runNumber ?? 42),
-      server_url: github.serverUrl ?? "https://github.com",
-      sha: derived.sha,
-      triggering_actor: derived.actor,
-      workflow: this.settings.workflowName,
-      workflow_ref: `${derived.repository}/${this.settings.workflowPath}@${derived.ref}`,
-      workflow_sha: derived.sha,
+      github: this.githubOptions(),
+      derived: this.settings.derived,
+      payload: this.payload,
+      eventName: this.eventName,
+      eventPath: join(this.runnerTemp, "_github_workflow", "event.json"),
       workspace: this.workspace,
-    };
+      job: this.id,
+      workflow: this.settings.workflowName,
+    });
   }
 
   runnerContext(): Record<string, string> {
@@ -144,8 +126,8 @@ export class JobState {
     const github = this.githubContext();
     const variables: Record<string, string> = { CI: "true", GITHUB_ACTIONS: "true" };
     for (const [key, value] of Object.entries(github)) {
-      if (key === "token" || key === "event" || key === "workspace") continue;
-      variables[`GITHUB_${key.toUpperCase()}`] = String(value);
+      if (typeof value !== "string" || key === "token" || key === "workspace") continue;
+      variables[`GITHUB_${key.toUpperCase()}`] = value;
     }
     variables.GITHUB_WORKSPACE = this.workspace;
     for (const [key, value] of Object.entries(this.runnerContext())) {
