@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseGateRecord } from "../../src/gate/gate-record.ts";
-import type { GitHubDouble } from "../services/github/index.ts";
+import { readOnlyPermissions, type GitHubDouble } from "../services/github/index.ts";
 import { runAction, type ActionResult } from "../rig/index.ts";
 import {
   fakeSha,
@@ -318,6 +318,75 @@ describe("fork pull requests", () => {
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain(`head=${headSha} run=${prRun.runId}`);
     expect(companion.outputs.verdict).toBe("pass");
+  });
+});
+
+describe("Dependabot and other read-only tokens", () => {
+  it("a Dependabot PR's read-only token: no failure for want of a comment, the report in the summary", async () => {
+    github.addToken("ghs_dependabot", {
+      login: "dependabot[bot]",
+      type: "Bot",
+      permissions: readOnlyPermissions(),
+    });
+    const head = fakeSha("dependabot");
+    github.state.seedPull(REPO, {
+      number: 30,
+      user: "dependabot[bot]",
+      head: { ref: "dependabot/pip/numpy-1.26.4", sha: head },
+      base: { sha: mainRun.headSha },
+    });
+    const run = pullRequestRun(github, services, {
+      number: 30,
+      headSha: head,
+      baseSha: mainRun.headSha,
+      headRef: "dependabot/pip/numpy-1.26.4",
+    });
+    const job = await trainJob(run, {}, "ghs_dependabot");
+    const result = await gateStep(job, run, { "check-run": "true" }, { token: "ghs_dependabot" });
+    expect(result.exitCode).toBe(0);
+    expect(gateComments(30)).toHaveLength(0);
+    const warnings = result.annotations.filter((a) => a.level === "warning").map((a) => a.message);
+    expect(warnings.join("\n")).toMatch(/Not commenting: the token may not write pull request comments/);
+    expect(warnings.join("\n")).toMatch(/No check run: the token is read-only/);
+    const record = parseGateRecord(
+      JSON.parse(readFileSync(join(job.runnerTemp, "mlops", "digits", "mlops-gate.json"), "utf8")),
+      "gate",
+    );
+    expect(record.posted).toBe(false);
+    expect(record.postedReason).toMatch(/read-only/);
+  });
+});
+
+describe("a report larger than a comment may be", () => {
+  it("posts the short rendering, within 65,536 characters, linking to the run's summary", async () => {
+    github.state.seedPull(REPO, {
+      number: 31,
+      head: { ref: "huge", sha: fakeSha("huge") },
+      base: { sha: mainRun.headSha },
+    });
+    const run = pullRequestRun(github, services, {
+      number: 31,
+      headSha: fakeSha("huge"),
+      baseSha: mainRun.headSha,
+    });
+    const job = await trainJob(run, { "model-name": "huge" });
+    const metrics: Record<string, number> = {};
+    for (let i = 0; i < 12_000; i++) metrics[`layer_${i}.grad_norm`] = (i % 97) / 97;
+    metrics.accuracy = 0.5;
+    writeFileSync(join(job.workspace, "huge-metrics.json"), JSON.stringify(metrics));
+    const result = await gateStep(job, run, {
+      candidate: "huge-metrics.json",
+      "comment-key": "huge",
+      baseline: "none",
+      rules: "accuracy >= 0.9",
+    });
+    expect(result.exitCode).toBe(1);
+    const comment = github.state.comments(REPO, 31)[0];
+    expect(comment?.body.length).toBeGreaterThan(10_000);
+    expect(comment?.body.length).toBeLessThanOrEqual(65_536);
+    expect(comment?.body).toContain("accuracy"); // the failing row comes first
+    expect(comment?.body).toContain(`https://github.com/${REPO}/actions/runs/${run.runId}`);
+    expect(result.summary.length).toBeGreaterThan(comment?.body.length ?? 0);
   });
 });
 
