@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
 import { InputError } from "../../lib/errors.ts";
-import { FAIL_ON_VALUES, type FailOn } from "../../gate/index.ts";
+import { FAIL_ON_VALUES, type FailOn } from "../../gate/report.ts";
 
 export type BaselineSpec =
   | { kind: "auto" }
