@@ -26,6 +26,8 @@ export interface EnvironmentIdentity {
   manager: Manager;
   lockfiles: LockfileDigest[];
   extraArgs: string[];
+  /** A venv that sees the interpreter's site-packages depends on them too. */
+  systemSitePackages: boolean;
 }
 
 export interface CacheKeys {
@@ -56,6 +58,7 @@ export function environmentDigest(id: EnvironmentIdentity): string {
       manager: id.manager,
       lockDigest: lockDigest(id.lockfiles),
       extraArgs: id.extraArgs,
+      ...(id.systemSitePackages ? { systemSitePackages: true } : {}),
     }),
   );
 }

@@ -161,6 +161,27 @@ describe("pip from a wheelhouse with the index off: cold, changed lockfile, warm
   });
 });
 
+describe("system-site-packages", () => {
+  it("lets the environment use the interpreter's own packages (Debian's scikit-learn), offline", async () => {
+    const workspace = mkdtempSync(join(tmpdir(), "mlops-ws-env-sklearn-"));
+    cpSync(join(REPO_ROOT, "examples", "sklearn-classifier"), workspace, { recursive: true });
+    const without = await setupEnv(workspace, { cache: "false" });
+    expect(without.exitCode).toBe(1); // pinned scikit-learn cannot be downloaded with the index off
+    const result = await setupEnv(workspace, { cache: "false", "system-site-packages": "true" });
+    expect(errors(result)).toEqual([]);
+    const python = result.outputs["python-path"] ?? "";
+    expect(python).toContain("venv");
+    const version = execFileSync(
+      python,
+      ["-c", "import sklearn, sys; print(sklearn.__version__, sys.prefix != sys.base_prefix)"],
+      {
+        encoding: "utf8",
+      },
+    ).trim();
+    expect(version).toBe("1.2.1 True");
+  });
+});
+
 describe("data-paths keyed on a data manifest", () => {
   it("saves the data on a miss and restores it into a checkout that lacks it", async () => {
     const runnerTemp = mkdtempSync(join(tmpdir(), "mlops-runner-temp-"));

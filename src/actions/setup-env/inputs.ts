@@ -14,6 +14,8 @@ export interface SetupEnvInputs {
   /** Relative to the workspace, for messages and cache keys. */
   workingDirectoryName: string;
   extraArgs: string[];
+  /** The venv also sees the interpreter's own site-packages (preinstalled CUDA builds on self-hosted runners). */
+  systemSitePackages: boolean;
   cache: boolean;
   /** Relative to workingDirectory. */
   dataPaths: string[];
@@ -53,6 +55,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SetupEnvInputs 
     workingDirectory,
     workingDirectoryName: workingDirectoryName === "" ? "." : workingDirectoryName,
     extraArgs: shellWords(inputs.string("extra-args", "")),
+    systemSitePackages: inputs.boolean("system-site-packages", false),
     cache: inputs.boolean("cache", true),
     dataPaths,
     dataManifest: inputs.optional("data-manifest"),

@@ -81,6 +81,7 @@ export async function setupEnvironment(inputs: SetupEnvInputs): Promise<SetupEnv
     manager: layout.manager,
     lockfiles: await digestLockfiles(cwd, layout.lockfiles),
     extraArgs: inputs.extraArgs,
+    systemSitePackages: inputs.systemSitePackages,
   };
   const envDigest = environmentDigest(identity);
   const pythonPath = join(environmentPath, "bin", "python");
@@ -285,7 +286,13 @@ async function install(
 
   if (layout.manager !== "uv" && layout.manager !== "micromamba") {
     if (interpreter === undefined) throw new Error("a venv needs an interpreter");
-    await step(interpreter.path, ["-m", "venv", environmentPath], cwd, env, () =>
+    const venvArgs = [
+      "-m",
+      "venv",
+      ...(inputs.systemSitePackages ? ["--system-site-packages"] : []),
+      environmentPath,
+    ];
+    await step(interpreter.path, venvArgs, cwd, env, () =>
       interpreter.path.startsWith("/usr/bin/")
         ? " Debian and Ubuntu's Python needs the python3-venv package for 'python -m venv': apt-get install python3-venv."
         : "",

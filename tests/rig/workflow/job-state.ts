@@ -25,7 +25,6 @@ export interface JobSettings {
   repository: string | undefined;
   python: string;
   standIns: Record<string, StandIn>;
-  setupEnvStandIn: boolean;
   echo: boolean;
   timeoutMinutes: number;
 }
@@ -42,7 +41,6 @@ export class JobState {
   readonly repository: string | undefined;
   readonly python: string;
   readonly standIns: Record<string, StandIn>;
-  readonly setupEnvStandIn: boolean;
   readonly echo: boolean;
   readonly token: string;
   /** Directories from GITHUB_PATH, in the order they were added. */
@@ -67,7 +65,6 @@ export class JobState {
     this.repository = settings.repository;
     this.python = settings.python;
     this.standIns = settings.standIns;
-    this.setupEnvStandIn = settings.setupEnvStandIn;
     this.echo = settings.echo;
     this.token = settings.token;
     this.deadline = Date.now() + settings.timeoutMinutes * 60_000;

@@ -15,7 +15,7 @@ import { SecretMasker, type Annotation } from "../workflow-commands.ts";
 import { evaluateIf, expand, expandMapping, text, type Contexts } from "./expressions.ts";
 import { JobState } from "./job-state.ts";
 import { parseWorkflowFile, parseWorkflowText } from "./parser.ts";
-import { defaultStandIns, setupEnvIsStub, type StandIn } from "./stand-ins.ts";
+import { defaultStandIns, type StandIn } from "./stand-ins.ts";
 import { runSteps, type StepRecord } from "./steps.ts";
 import { projectRoot, resolveUses } from "./uses.ts";
 
@@ -38,8 +38,6 @@ export interface RunWorkflowOptions {
   tokenFor?: (job: { id: string; permissions: unknown }) => string;
   /** Extra or replaced third-party stand-ins, by "owner/repo". */
   standIns?: Record<string, StandIn>;
-  /** "auto" (default): this repository's setup-env is replaced by a stand-in only while it is a stub. */
-  setupEnv?: "auto" | "stand-in" | "real";
   /** The interpreter the Python stand-ins link (default /usr/bin/python3). */
   python?: string;
   /** Copy every step's output to stderr; default when RIG_ECHO=1. */
@@ -81,7 +79,6 @@ interface RunSettings {
   workflowPath: string;
   machineEnv: Record<string, string>;
   standIns: Record<string, StandIn>;
-  setupEnvStandIn: boolean;
 }
 
 const privateVariable =
@@ -120,8 +117,6 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       ),
     ),
     standIns: { ...defaultStandIns, ...options.standIns },
-    setupEnvStandIn:
-      options.setupEnv === "stand-in" || ((options.setupEnv ?? "auto") === "auto" && setupEnvIsStub()),
   };
   if (!triggers(document.on, settings)) {
     return { triggered: false, conclusion: "success", jobs: {}, runId: github.runId };
@@ -300,7 +295,6 @@ async function runJob(
     repository: settings.options.repository,
     python: settings.options.python ?? "/usr/bin/python3",
     standIns: settings.standIns,
-    setupEnvStandIn: settings.setupEnvStandIn,
     echo: settings.options.echo ?? process.env.RIG_ECHO === "1",
     timeoutMinutes: Number(job["timeout-minutes"] ?? 360),
   });

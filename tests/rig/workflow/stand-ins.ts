@@ -6,13 +6,10 @@
 // - actions/setup-python: puts `python` and `python3` (the machine's /usr/bin/python3, which has
 //   scikit-learn) first on PATH; python-version is that interpreter's version, whatever was asked.
 // - actions/setup-node: puts the rig's Node 24 first on PATH.
-// - setup-env (this repository's, only while it is still the not-implemented stub): the same as
-//   setup-python, with setup-env's outputs (cache-hit false).
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findNode24 } from "../node.ts";
-import { projectRoot } from "./uses.ts";
 
 export interface StandInCall {
   inputs: Record<string, string>;
@@ -81,28 +78,8 @@ const setupNode: StandIn = ({ runnerTemp }) => {
   };
 };
 
-/** Stand-in for this repository's setup-env while it is the not-implemented stub. */
-export const setupEnvStandIn: StandIn = (call) => {
-  const python = setupPython(call);
-  return {
-    outputs: {
-      "python-path": python.outputs["python-path"] ?? "",
-      "cache-hit": "false",
-      "env-digest": "",
-      "data-cache-hit": "false",
-    },
-    path: python.path ?? [],
-  };
-};
-
 export const defaultStandIns: Record<string, StandIn> = {
   "actions/checkout": checkout,
   "actions/setup-python": setupPython,
   "actions/setup-node": setupNode,
 };
-
-/** True while actions/setup-env/action.yml is still the stub that fails with NotImplementedError. */
-export function setupEnvIsStub(): boolean {
-  const text = readFileSync(join(projectRoot, "actions", "setup-env", "action.yml"), "utf8");
-  return text.includes("NotImplementedError");
-}

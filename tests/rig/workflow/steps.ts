@@ -1,7 +1,7 @@
 // Step executor: one step of a job or of a composite action — its `if:`, `env:`, then `run:` in a shell,
 // `uses:` of this repository's actions (JavaScript through runAction, composites through their steps) or a
 // third-party stand-in — and the composite executor.
-import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { delimiter, isAbsolute, resolve } from "node:path";
 import { loadActionManifest, type ActionManifest } from "../manifest.ts";
 import { runAction } from "../run-action.ts";
 import type { Annotation } from "../workflow-commands.ts";
@@ -9,8 +9,7 @@ import { evaluateIf, expand, expandMapping, type Contexts } from "./expressions.
 import type { JobState } from "./job-state.ts";
 import { parseActionFile } from "./parser.ts";
 import { runShell } from "./process.ts";
-import { setupEnvStandIn } from "./stand-ins.ts";
-import { projectRoot, resolveUses } from "./uses.ts";
+import { resolveUses } from "./uses.ts";
 
 export type StepOutcome = "success" | "failure" | "cancelled" | "skipped";
 
@@ -194,12 +193,7 @@ async function runUses(
   if (target.kind === "workflow") {
     throw new Error(`uses: ${uses}: a reusable workflow is called from a job, not from a step.`);
   }
-  const standIn =
-    target.kind === "third-party"
-      ? job.standIns[target.name]
-      : target.dir === join(projectRoot, "actions", "setup-env") && job.setupEnvStandIn
-        ? setupEnvStandIn
-        : undefined;
+  const standIn = target.kind === "third-party" ? job.standIns[target.name] : undefined;
   if (target.kind === "third-party" && standIn === undefined) {
     throw new Error(
       `uses: ${uses}: the rig has no stand-in for ${target.name} (third-party actions cannot be downloaded here). ` +

@@ -20,6 +20,7 @@ const BASE: EnvironmentIdentity = {
   manager: "pip",
   lockfiles: [{ path: "requirements.txt", sha256: "a".repeat(64) }],
   extraArgs: [],
+  systemSitePackages: false,
 };
 
 describe("the environment's key", () => {
@@ -43,6 +44,7 @@ describe("the environment's key", () => {
     ["the manager", { manager: "pipenv" }],
     ["a lockfile", { lockfiles: [{ path: "requirements.txt", sha256: "b".repeat(64) }] }],
     ["extra-args", { extraArgs: ["--no-deps"] }],
+    ["system-site-packages", { systemSitePackages: true }],
   ])("changes with %s", (_what, change) => {
     const other = environmentCacheKey({ ...BASE, ...change }).key;
     expect(other).not.toBe(key);
