@@ -5,7 +5,7 @@
 // Namespace import: lets the bundler drop the parts of zod (locales, JSON Schema) the actions never use.
 import * as z from "zod";
 
-export const RUN_RECORD_SCHEMA_VERSION = "1.0";
+export const RUN_RECORD_SCHEMA_VERSION = "1.1";
 export const RUN_RECORD_FILE = "mlops-run.json";
 /** Artifact layout, versioned with the schema: model files under model/, the record at the root. */
 export const ARTIFACT_MODEL_DIR = "model";
@@ -116,6 +116,16 @@ export const RunRecord = z.object({
     peakMemoryBytes: z.number().int().nonnegative().optional(),
     command: z.string(),
     cacheHit: z.boolean(),
+    restoredFrom: z
+      .object({
+        id: z.string(),
+        attempt: z.number().int(),
+        sha: z.string(),
+        startedAt: z.string(),
+        durationSeconds: z.number().nonnegative(),
+      })
+      .optional()
+      .describe("On a training-cache hit: the run that trained the model (since 1.1)"),
   }),
   fingerprint: z
     .string()

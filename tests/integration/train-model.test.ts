@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunRecord } from "../../src/record/record-io.ts";
+import type { RunRecord } from "../../src/record/run-record.ts";
 import { runAction, type ActionResult } from "../rig/index.ts";
 import { startArtifactServices, type ArtifactServices } from "./support/services.ts";
 import { checkoutExample, PYTHON } from "./support/workspace.ts";
@@ -172,10 +173,13 @@ describe("the training cache", () => {
   };
   let runnerTemp: string;
   let first: ActionResult;
+  let firstRecord: RunRecord;
 
   beforeAll(async () => {
     runnerTemp = mkdtempSync(join(tmpdir(), "mlops-runner-temp-"));
     first = await train(checkoutExample("quickstart"), inputs, { runnerTemp });
+    // Read now: the next runs share RUNNER_TEMP, where the record lives.
+    firstRecord = parseRunRecord(readFileSync(first.outputs["run-record"] ?? "", "utf8"), "first");
   });
 
   it("restores an identical run without running the command", async () => {
@@ -189,6 +193,15 @@ describe("the training cache", () => {
     expect(existsSync(join(workspace, "model", "model.json"))).toBe(true);
     expect(existsSync(join(workspace, "metrics.json"))).toBe(true);
     expect(second.groups.some((g) => g.title.startsWith("Train:"))).toBe(false);
+    // The record describes this run, and names the run that trained the model.
+    const record = parseRunRecord(readFileSync(second.outputs["run-record"] ?? "", "utf8"), "second");
+    expect(record.run.cacheHit).toBe(true);
+    expect(record.run.id).not.toBe(firstRecord.run.id);
+    expect(record.run.restoredFrom).toMatchObject({
+      id: firstRecord.run.id,
+      startedAt: firstRecord.run.startedAt,
+    });
+    expect(record.model.digest).toBe(firstRecord.model.digest);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 // evaluate-gate's inputs, read and checked once. Names match actions/evaluate-gate/action.yml.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { setSecret } from "@actions/core";
 import { actionInputs } from "../../lib/action.ts";
 import { InputError } from "../../lib/errors.ts";
 import { FAIL_ON_VALUES, type FailOn } from "../../gate/report.ts";
@@ -58,6 +59,9 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
       "Use letters, digits, '.', '_', '/' and '-' (at most 100).",
     );
   }
+  const token = inputs.optional("github-token") ?? "";
+  // The runner masks github.token and secrets; a token passed some other way is masked here too.
+  if (token !== "") setSecret(token);
   return {
     candidate,
     baseline: parseBaseline(inputs.string("baseline", "auto")),
@@ -70,7 +74,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
     commentKey,
     checkRun: inputs.boolean("check-run", false),
     mode,
-    token: inputs.optional("github-token") ?? "",
+    token,
     workspace,
   };
 }

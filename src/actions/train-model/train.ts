@@ -109,9 +109,31 @@ export async function train(
       restoreFromCache(cache, recordPath),
     );
     if (restored) {
+      // The model is the earlier run's; the record now describes this run (its commit, event and
+      // actor) and says which run trained the model.
       const record = await writeRunRecord(recordPath, {
         ...restored,
-        run: { ...restored.run, cacheHit: true },
+        schemaVersion: RUN_RECORD_SCHEMA_VERSION,
+        toolkitVersion: TOOLKIT_VERSION,
+        code: codeRecord(context, code),
+        run: {
+          ...restored.run,
+          workflow: context.workflow,
+          id: context.runId,
+          attempt: context.runAttempt,
+          event: context.event,
+          actor: context.actor,
+          startedAt: new Date().toISOString(),
+          durationSeconds: 0,
+          cacheHit: true,
+          restoredFrom: restored.run.restoredFrom ?? {
+            id: restored.run.id,
+            attempt: restored.run.attempt,
+            sha: restored.code.headSha ?? restored.code.sha,
+            startedAt: restored.run.startedAt,
+            durationSeconds: restored.run.durationSeconds,
+          },
+        },
       });
       core.exportVariable("MLOPS_RUN_RECORD", recordPath);
       const artifactId = inputs.upload ? await uploadRun(inputs, record, recordPath, outputDir) : undefined;
