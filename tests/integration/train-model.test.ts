@@ -204,6 +204,23 @@ describe("the training cache", () => {
     expect(record.model.digest).toBe(firstRecord.model.digest);
   });
 
+  it("does not save a model larger than cache-max-size, and says so", async () => {
+    const saved = services.results.cacheEntries().length;
+    const result = await train(
+      checkoutExample("quickstart"),
+      { ...inputs, params: '{"seed": 99}', "cache-max-size": "0" },
+      { runnerTemp },
+    );
+    expect(errors(result)).toEqual([]);
+    expect(result.outputs["cache-hit"]).toBe("false");
+    expect(
+      result.annotations.some(
+        (a) => a.level === "notice" && /larger than cache-max-size; it is not saved/.test(a.message),
+      ),
+    ).toBe(true);
+    expect(services.results.cacheEntries()).toHaveLength(saved);
+  });
+
   it.each([
     ["a data file", (ws: string) => appendFileSync(join(ws, "data", "churn.csv"), "\n")],
     [
