@@ -54,9 +54,6 @@ function tokens(runId: number, fork = false): RunWorkflowOptions["tokenFor"] {
       const level = declared[scope.replace("_", "-")] ?? "none";
       granted[scope] = fork && level === "write" ? "read" : (level as Permissions[typeof scope]);
     }
-    // GitHub lets a PR's issue comments be written with pull-requests: write as well as issues: write;
-    // the double checks the issues scope only.
-    if (granted.pull_requests === "write" && granted.issues !== "write") granted.issues = "write";
     double.addToken(token, { permissions: granted });
     return token;
   };
@@ -330,6 +327,52 @@ describe("ml-retrain template", () => {
     ) as { params: Record<string, unknown> };
     expect(record.params.epochs).toBe(3);
     expect(record.params.learning_rate).toBe(0.01);
+  });
+});
+
+describe("the reusable ml-pr workflow", () => {
+  it("called from a repository's workflow: lints, tests, trains, gates and comments", async () => {
+    const caller = join(mkdtempSync(join(tmpdir(), "mlops-caller-")), "ml.yml");
+    writeFileSync(
+      caller,
+      [
+        "name: ml",
+        "on:",
+        "  pull_request:",
+        "permissions: {}",
+        "jobs:",
+        "  ml:",
+        "    uses: mlops-actions/mlops-actions/.github/workflows/reusable-ml-pr.yml@v1",
+        "    permissions:",
+        "      contents: read",
+        "      actions: read",
+        "      pull-requests: write",
+        "    with:",
+        "      system-site-packages: true",
+        "      rules: |",
+        "        accuracy >= 0.80",
+        "        accuracy >= baseline - 0.05",
+        "",
+      ].join("\n"),
+    );
+    const head = branchWith((d) => appendFileSync(join(d, "README.md"), "\nReusable.\n"));
+    const pr = pullRequest(head.sha, false);
+    const result = await run({ workflow: caller, event: pr.event, repository: head.dir });
+    expect(failures(result)).toBe("");
+    const called = result.jobs.ml;
+    expect(called?.result).toBe("success");
+    expect(
+      Object.fromEntries(Object.entries(called?.jobs ?? {}).map(([id, job]) => [id, job.result])),
+    ).toEqual({
+      changes: "success",
+      lint: "success",
+      test: "success",
+      train: "success",
+      result: "success",
+    });
+    expect(called?.outputs.verdict).toMatch(/^(?:pass|warn)$/);
+    expect(double.state.comments(REPO, pr.number)).toHaveLength(1);
+    double.assertNoViolations();
   });
 });
 
