@@ -1,24 +1,18 @@
-// Runs once before the integration tests: checks the tools they need, and trains each example once so
-// tests that are not about training can start from a trained project (copy of the folder, outputs in place).
+// Runs once before the integration tests: checks that the tools they need are there, so a missing one
+// fails once, saying what to install, instead of in every test. (Tests that need a trained model train it
+// through train-model, whose artifact they need anyway; quickstart trains in about half a second.)
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { TestProject } from "vitest/node";
 
 const root = resolve(import.meta.dirname, "../..");
-export const PYTHON = "/usr/bin/python3";
+const PYTHON = "/usr/bin/python3";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    trainedExamples: Record<string, string>;
-  }
-}
-
-export default function setup(project: TestProject): () => void {
+export default function setup(): void {
   for (const [module, pkg] of [
     ["sklearn", "python3-sklearn"],
     ["scipy.stats", "python3-scipy"],
+    ["ensurepip", "python3-venv"],
   ] as const) {
     try {
       execFileSync(PYTHON, ["-c", `import ${module}`], { stdio: "ignore" });
@@ -28,23 +22,9 @@ export default function setup(project: TestProject): () => void {
       );
     }
   }
-  for (const bundle of ["train-model", "evaluate-gate"]) {
+  for (const bundle of ["train-model", "evaluate-gate", "setup-env"]) {
     if (!existsSync(join(root, "dist", bundle, "index.js"))) {
       throw new Error(`dist/${bundle}/index.js is missing: run 'npm run build'.`);
     }
   }
-  const base = mkdtempSync(join(tmpdir(), "mlops-trained-"));
-  const trained: Record<string, string> = {};
-  for (const example of ["quickstart", "sklearn-classifier"]) {
-    const dir = join(base, example);
-    cpSync(join(root, "examples", example), dir, { recursive: true });
-    execFileSync(PYTHON, ["train.py"], {
-      cwd: dir,
-      stdio: "ignore",
-      env: { ...process.env, PYTHONHASHSEED: "0" },
-    });
-    trained[example] = dir;
-  }
-  project.provide("trainedExamples", trained);
-  return () => rmSync(base, { recursive: true, force: true });
 }
