@@ -1,7 +1,7 @@
 // setup-env's inputs, read and checked once. Names match actions/setup-env/install/action.yml.
 import { isAbsolute, relative, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
-import { InputError } from "../../lib/errors.ts";
+import { ConfigurationError, InputError } from "../../lib/errors.ts";
 import { MANAGERS, type Manager } from "../../setup-env/managers.ts";
 import { shellWords } from "../../setup-env/shell-words.ts";
 
@@ -24,6 +24,12 @@ export interface SetupEnvInputs {
 }
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): SetupEnvInputs {
+  if (process.platform === "win32") {
+    // Environments are laid out the POSIX way (bin/, not Scripts/) and installs run through POSIX shells.
+    throw new ConfigurationError(
+      "setup-env runs on Linux and macOS runners; Windows runners are not supported. Use actions/setup-python and install your requirements in a run step there.",
+    );
+  }
   const inputs = actionInputs();
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectoryInput = inputs.string("working-directory", ".");
