@@ -1,4 +1,5 @@
 // The security check: every rule shown to fire on a bad workflow or action, and none firing on what we ship.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -137,6 +138,21 @@ describe("the security check", () => {
     const files = [...workflowFiles, ...actionFiles];
     expect(files.length).toBeGreaterThanOrEqual(10);
     const findings = files.flatMap((file) => checkFile(join(root, file)));
+    expect(formatFindings(findings)).toBe("");
+  });
+
+  it("finds nothing in the whole workflows the READMEs tell users to copy", () => {
+    const readmes = ["README.md", ...actionFiles.map((file) => file.replace(/action\.yml$/, "README.md"))];
+    const workflows = readmes
+      .filter((file) => existsSync(join(root, file)))
+      .flatMap((file) =>
+        [...readFileSync(join(root, file), "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)]
+          .map((match) => match[1] ?? "")
+          .filter((yaml) => /^jobs:/m.test(yaml) && /^on:/m.test(yaml))
+          .map((yaml, index) => ({ name: `${file} (workflow ${index + 1})`, yaml })),
+      );
+    expect(workflows.length).toBeGreaterThanOrEqual(2);
+    const findings = workflows.flatMap(({ name, yaml }) => checkText(name, yaml));
     expect(formatFindings(findings)).toBe("");
   });
 });
