@@ -376,6 +376,112 @@ describe("the reusable ml-pr workflow", () => {
   });
 });
 
+describe("the reusable ml-retrain and ml-pr-comment workflows", () => {
+  function callerFile(lines: string[]): string {
+    const file = join(mkdtempSync(join(tmpdir(), "mlops-caller-")), "caller.yml");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    return file;
+  }
+
+  it("ml-retrain, called with a dispatch form's inputs, trains with them and gates against main", async () => {
+    const caller = callerFile([
+      "name: retrain",
+      "on:",
+      "  workflow_dispatch:",
+      "    inputs:",
+      "      epochs: { type: number, default: 20 }",
+      "permissions: {}",
+      "jobs:",
+      "  retrain:",
+      "    uses: mlops-actions/mlops-actions/.github/workflows/reusable-ml-retrain.yml@v1",
+      "    permissions: { contents: read, actions: read }",
+      "    with:",
+      "      params: ${{ toJSON(inputs) }}",
+      "      system-site-packages: true",
+    ]);
+    const result = await run({
+      workflow: caller,
+      ref: "refs/heads/main",
+      sha: mainSha,
+      event: { name: "workflow_dispatch", patch: (payload) => void (payload.inputs = { epochs: "4" }) },
+    });
+    const called = result.jobs.retrain;
+    const job = Object.values(called?.jobs ?? {})[0];
+    const record = JSON.parse(
+      readFileSync(join(job?.runnerTemp ?? "", "mlops", "digits", "mlops-run.json"), "utf8"),
+    ) as {
+      params: Record<string, unknown>;
+    };
+    expect(record.params.epochs).toBe(4);
+    // Four epochs instead of twenty: worse than main's model, and the gate fails the call.
+    expect(called?.outputs.verdict).toBe("fail");
+    expect(result.conclusion).toBe("failure");
+  });
+
+  it("ml-pr-comment, called on workflow_run, posts a fork PR's report", async () => {
+    const head = branchWith((dir) => appendFileSync(join(dir, "README.md"), "\nAnother contribution.\n"));
+    const pr = pullRequest(head.sha, true);
+    const prRun = await run({
+      workflow: "workflows-templates/ml-pr.yml",
+      event: pr.event,
+      repository: head.dir,
+      fork: true,
+    });
+    expect(failures(prRun)).toBe("");
+    expect(double.state.comments(REPO, pr.number)).toHaveLength(0);
+    recordRun(prRun, "ml-pr", {
+      event: "pull_request",
+      headSha: head.sha,
+      headBranch: `feature-${String(pr.number)}`,
+      headRepo: FORK,
+    });
+    const caller = callerFile([
+      "name: ml-comment",
+      "on:",
+      "  workflow_run:",
+      "    workflows: [ml-pr]",
+      "    types: [completed]",
+      "permissions: {}",
+      "jobs:",
+      "  comment:",
+      "    uses: mlops-actions/mlops-actions/.github/workflows/reusable-ml-pr-comment.yml@v1",
+      "    permissions: { actions: read, pull-requests: write }",
+    ]);
+    const companion = await run({
+      workflow: caller,
+      event: {
+        name: "workflow_run",
+        patch: (payload) => {
+          const workflowRun = payload.workflow_run as Record<string, unknown>;
+          Object.assign(workflowRun, {
+            id: prRun.runId,
+            name: "ml-pr",
+            event: "pull_request",
+            conclusion: prRun.conclusion,
+            head_sha: head.sha,
+            head_branch: `feature-${String(pr.number)}`,
+            pull_requests: [],
+            head_repository: {
+              ...(workflowRun.head_repository as object),
+              full_name: FORK,
+              owner: {
+                ...((workflowRun.head_repository as { owner?: object }).owner ?? {}),
+                login: "contributor",
+              },
+            },
+          });
+        },
+      },
+    });
+    expect(failures(companion)).toBe("");
+    expect(companion.jobs.comment?.result).toBe("success");
+    const comments = double.state.comments(REPO, pr.number);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(`head=${head.sha}`);
+    double.assertNoViolations();
+  });
+});
+
 describe("the one-step pipeline (root action.yml)", () => {
   it("runs the README's workflow: setup-env, train-model and evaluate-gate with a PR comment", async () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
