@@ -190,6 +190,35 @@ function branchWith(change: (dir: string) => void): { dir: string; sha: string }
   return { dir, sha: git(dir, "rev-parse", "HEAD").trim() };
 }
 
+/** The workflow_run event of a fork PR's finished run, as GitHub sends it (pull_requests is empty for forks). */
+function forkRunCompleted(
+  prRun: WorkflowResult,
+  headSha: string,
+  prNumber: number,
+): RunWorkflowOptions["event"] {
+  return {
+    name: "workflow_run",
+    patch: (payload) => {
+      const workflowRun = payload.workflow_run as Record<string, unknown>;
+      const headRepository = workflowRun.head_repository as { owner?: object };
+      Object.assign(workflowRun, {
+        id: prRun.runId,
+        name: "ml-pr",
+        event: "pull_request",
+        conclusion: prRun.conclusion,
+        head_sha: headSha,
+        head_branch: `feature-${String(prNumber)}`,
+        pull_requests: [],
+        head_repository: {
+          ...headRepository,
+          full_name: FORK,
+          owner: { ...headRepository.owner, login: "contributor" },
+        },
+      });
+    },
+  };
+}
+
 describe("ml-pr template", () => {
   let push: WorkflowResult;
 
@@ -258,29 +287,7 @@ describe("ml-pr template", () => {
 
     const companion = await run({
       workflow: "workflows-templates/ml-pr-comment.yml",
-      event: {
-        name: "workflow_run",
-        patch: (payload) => {
-          const workflowRun = payload.workflow_run as Record<string, unknown>;
-          Object.assign(workflowRun, {
-            id: result.runId,
-            name: "ml-pr",
-            event: "pull_request",
-            conclusion: result.conclusion,
-            head_sha: head.sha,
-            head_branch: `feature-${String(pr.number)}`,
-            pull_requests: [],
-            head_repository: {
-              ...(workflowRun.head_repository as object),
-              full_name: FORK,
-              owner: {
-                ...((workflowRun.head_repository as { owner?: object }).owner ?? {}),
-                login: "contributor",
-              },
-            },
-          });
-        },
-      },
+      event: forkRunCompleted(result, head.sha, pr.number),
     });
     expect(companion.triggered).toBe(true);
     expect(failures(companion)).toBe("");
@@ -449,29 +456,7 @@ describe("the reusable ml-retrain and ml-pr-comment workflows", () => {
     ]);
     const companion = await run({
       workflow: caller,
-      event: {
-        name: "workflow_run",
-        patch: (payload) => {
-          const workflowRun = payload.workflow_run as Record<string, unknown>;
-          Object.assign(workflowRun, {
-            id: prRun.runId,
-            name: "ml-pr",
-            event: "pull_request",
-            conclusion: prRun.conclusion,
-            head_sha: head.sha,
-            head_branch: `feature-${String(pr.number)}`,
-            pull_requests: [],
-            head_repository: {
-              ...(workflowRun.head_repository as object),
-              full_name: FORK,
-              owner: {
-                ...((workflowRun.head_repository as { owner?: object }).owner ?? {}),
-                login: "contributor",
-              },
-            },
-          });
-        },
-      },
+      event: forkRunCompleted(prRun, head.sha, pr.number),
     });
     expect(failures(companion)).toBe("");
     expect(companion.jobs.comment?.result).toBe("success");

@@ -1,4 +1,5 @@
 // Candidates and file baselines: run records (mlops-run.json from train-model) or plain metrics files.
+import { createHash } from "node:crypto";
 import { globSync, readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { InputError } from "../../lib/errors.ts";
@@ -11,6 +12,8 @@ export interface LoadedMetrics {
   label: string;
   metrics: Record<string, unknown>;
   record?: RunRecord;
+  /** sha256 of the run record's bytes, as mlops-gate.json pins the candidate. */
+  recordSha256?: string;
 }
 
 /** Expands a path or glob (relative to the workspace) to files, sorted for a stable leaderboard. */
@@ -66,7 +69,12 @@ export async function loadMetricsSource(
     }
     if (text !== undefined && /"schema"\s*:\s*"mlops-actions\/run-record"/.test(text)) {
       const record = parseRunRecord(text, label);
-      return { label, metrics: record.metrics, record };
+      return {
+        label,
+        metrics: record.metrics,
+        record,
+        recordSha256: createHash("sha256").update(text).digest("hex"),
+      };
     }
   }
   const { metrics } = await readMetricsFile(path, label);

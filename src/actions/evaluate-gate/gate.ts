@@ -2,7 +2,6 @@
 // report (job summary, sticky PR comment, check run) and upload the gate record.
 import * as core from "@actions/core";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
@@ -66,8 +65,7 @@ export async function gate(inputs: GateInputs, env: NodeJS.ProcessEnv = process.
       metrics: loaded.metrics,
       ...(loaded.record ? { record: loaded.record } : {}),
     });
-    if (loaded.record)
-      recordDigests.set(loaded.label, createHash("sha256").update(readFileSync(file)).digest("hex"));
+    if (loaded.recordSha256) recordDigests.set(loaded.label, loaded.recordSha256);
   }
   const modelName = candidates[0]?.record?.model.name ?? repo;
   const commentKey = inputs.commentKey ?? modelName;
