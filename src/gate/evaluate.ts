@@ -25,6 +25,8 @@ import type {
   GateReport,
   Links,
   MetricRow,
+  PassedOverRun,
+  PolicyFileSource,
   RuleResult,
   RuleStatus,
   Verdict,
@@ -51,8 +53,14 @@ export type BaselineInput =
       metrics: Readonly<Record<string, unknown>>;
       record?: RunRecord;
       links?: Links;
+      passedOver?: readonly PassedOverRun[];
     }
-  | { available: false; /** Why there is none, e.g. "no artifact on main yet". */ reason: string };
+  | {
+      available: false;
+      /** Why there is none, e.g. "no artifact on main yet". */
+      reason: string;
+      passedOver?: readonly PassedOverRun[];
+    };
 
 export interface GateOptions {
   /** Rules text (one rule a line). */
@@ -65,6 +73,8 @@ export interface GateOptions {
   rankBy?: string;
   failOn?: FailOn;
   requireBaseline?: boolean;
+  /** Pull request events: where the rules and directions files were read from. */
+  policyFiles?: readonly PolicyFileSource[];
 }
 
 export interface GateInput extends GateOptions {
@@ -383,6 +393,10 @@ function emptyCounts(): Record<RuleStatus, number> {
  * directions (naming line and column), for invalid metric values (naming the key), and InputError for
  * a rank-by metric no candidate has.
  */
+function passedOver(runs: readonly PassedOverRun[] | undefined): { passedOver?: PassedOverRun[] } {
+  return runs?.length ? { passedOver: runs.map((run) => ({ ...run })) } : {};
+}
+
 export function evaluateGate(input: GateInput): GateReport {
   const failOn = input.failOn ?? "error";
   if (!FAIL_ON_VALUES.includes(failOn)) {
@@ -461,13 +475,16 @@ export function evaluateGate(input: GateInput): GateReport {
           ...(baselineInput.record === undefined ? {} : { model: baselineInput.record.model.name }),
           ...(baselineInput.record === undefined ? {} : { code: codeContext(baselineInput.record) }),
           links: { ...baselineInput.links },
+          ...passedOver(baselineInput.passedOver),
         }
       : {
           available: false,
           description: `no baseline: ${baselineInput.reason}`,
           reason: baselineInput.reason,
           links: {},
+          ...passedOver(baselineInput.passedOver),
         },
+    ...(input.policyFiles?.length ? { policyFiles: input.policyFiles.map((file) => ({ ...file })) } : {}),
     candidates,
     notes,
   };

@@ -39,6 +39,7 @@ const Code = z.object({
   pullRequest: z.number().int().optional(),
   dirty: z.boolean(),
 });
+const PassedOver = z.array(z.object({ runId: z.number().int(), reason: text }));
 const Diff = z.object({
   compared: z.boolean(),
   rows: z.array(z.object({ key: text, baseline: text.optional(), candidate: text.optional() })),
@@ -59,7 +60,18 @@ export const GateReportSchema = z.object({
     model: text.optional(),
     code: Code.optional(),
     links: Links,
+    passedOver: PassedOver.optional(),
   }),
+  policyFiles: z
+    .array(
+      z.object({
+        input: z.enum(["rules", "directions"]),
+        file: text,
+        baseSha: text,
+        change: z.enum(["unchanged", "changed", "added"]),
+      }),
+    )
+    .optional(),
   rankBy: z.object({ metric: text, direction: Direction, directionSource: DirectionSource }).optional(),
   champion: z.number().int().nonnegative().optional(),
   candidates: z.array(
@@ -138,6 +150,7 @@ export const GateRecordSchema = z.object({
     artifactName: text.optional(),
     sha: text.optional(),
     branch: text.optional(),
+    passedOver: PassedOver.optional(),
   }),
   candidates: z.array(
     z.object({

@@ -23,6 +23,8 @@ export type {
   GateReport,
   Links,
   MetricRow,
+  PassedOverRun,
+  PolicyFileSource,
   RuleResult,
   RuleStatus,
   Verdict,

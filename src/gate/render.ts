@@ -62,6 +62,7 @@ const VERDICT_SHORT: Record<Verdict, string> = {
 
 const METRIC_TABLE = ["metric", "baseline", "candidate", "Δ", "Δ%", "rule", "status"];
 const COMMENT_LEADERBOARD_ROWS = 25;
+const PASSED_OVER_SHOWN = 5;
 const COMMENT_CONTEXT_ROWS = 30;
 const CHART_METRICS = 12;
 const MAX_BAR_CHARTS = 6;
@@ -145,6 +146,9 @@ function header(report: GateReport, candidate: CandidateReport): string {
     : `The step fails: verdict ${report.verdict} is not allowed under fail-on: ${report.failOn}.`;
   lines.push(`**Verdict:** ${report.verdict}. ${outcome}`);
   lines.push(`**Baseline:** ${escapeText(report.baseline.description, 300)}`);
+  const passedOver = passedOverLine(report);
+  if (passedOver !== undefined) lines.push(passedOver);
+  lines.push(...policyLines(report));
   const code = candidate.code;
   const where =
     code === undefined
@@ -164,6 +168,34 @@ function header(report: GateReport, candidate: CandidateReport): string {
   );
   // Two trailing spaces: hard line breaks, so the facts stay on their own lines in one paragraph.
   return `${title}\n\n${lines.join("  \n")}`;
+}
+
+/** Runs whose newer artifacts were not trusted as the baseline: a reviewer sees that something tried. */
+function passedOverLine(report: GateReport): string | undefined {
+  const runs = report.baseline.passedOver ?? [];
+  if (runs.length === 0) return undefined;
+  const shown = runs
+    .slice(0, PASSED_OVER_SHOWN)
+    .map((run) => `run ${run.runId}: ${escapeText(run.reason, 120)}`);
+  const more = runs.length > PASSED_OVER_SHOWN ? ` · … and ${runs.length - PASSED_OVER_SHOWN} more` : "";
+  return `**Passed over** (only this repository's push, workflow_dispatch and schedule runs count): ${shown.join(" · ")}${more}`;
+}
+
+/** Pull requests that edit the rules or directions file they are judged by. */
+function policyLines(report: GateReport): string[] {
+  return (report.policyFiles ?? []).flatMap((source) => {
+    const file = escapeText(source.file, 200);
+    const base = escapeText(source.baseSha.slice(0, 7), 12);
+    if (source.change === "changed")
+      return [
+        `**⚠️ ${source.input} changed in this PR: not applied until merged.** Judged by ${file} as of the base commit ${base}.`,
+      ];
+    if (source.change === "added")
+      return [
+        `**⚠️ ${source.input} file ${file} is new in this PR** (not in the base commit ${base}): applied as the PR wrote it; review it.`,
+      ];
+    return [];
+  });
 }
 
 function leaderboard(report: GateReport, layout: Layout, budget: number): string | undefined {

@@ -130,6 +130,27 @@ export interface CandidateReport {
   curves: Curve[];
 }
 
+/** A workflow run whose artifact could have been the baseline but was not trusted to be. */
+export interface PassedOverRun {
+  runId: number;
+  /** Why: "from fork octo/x", "event pull_request". */
+  reason: string;
+}
+
+/** Where a rules or directions file's text came from, on pull request events. */
+export interface PolicyFileSource {
+  input: "rules" | "directions";
+  /** The file, relative to the repository root. */
+  file: string;
+  /** The PR's base commit it was read from. */
+  baseSha: string;
+  /**
+   * unchanged: the PR leaves the file as it is; changed: the PR edits it, and the base commit's version was
+   * applied; added: the file is not at the base commit, so the PR's version was applied.
+   */
+  change: "unchanged" | "changed" | "added";
+}
+
 export interface BaselineInfo {
   available: boolean;
   /** What the baseline is (SHA, run, artifact), or "no baseline: <reason>". */
@@ -139,6 +160,8 @@ export interface BaselineInfo {
   model?: string;
   code?: CodeContext;
   links: Links;
+  /** Newer runs whose artifacts were not taken as the baseline, and why. */
+  passedOver?: PassedOverRun[];
 }
 
 export interface GateReport {
@@ -151,6 +174,8 @@ export interface GateReport {
   failOn: FailOn;
   requireBaseline: boolean;
   baseline: BaselineInfo;
+  /** Pull request events: where the rules and directions files were read from (absent otherwise). */
+  policyFiles?: PolicyFileSource[];
   /** Several candidates: the metric and direction they are ranked by. */
   rankBy?: { metric: string; direction: Direction; directionSource: DirectionSource };
   /** Index into `candidates` of the champion (several candidates only). */

@@ -21,3 +21,9 @@ export function defaultBranch(payload: unknown): string | undefined {
     ?.default_branch;
   return typeof branch === "string" ? branch : undefined;
 }
+
+/** The repository's numeric id (`repository.id`), which tells its own workflow runs from forks' runs. */
+export function repositoryId(payload: unknown): number | undefined {
+  const id = (payload as { repository?: { id?: unknown } } | undefined)?.repository?.id;
+  return typeof id === "number" && Number.isSafeInteger(id) ? id : undefined;
+}

@@ -488,6 +488,101 @@ describe("several candidates", () => {
   });
 });
 
+describe("baselines only from this repository's trusted runs", () => {
+  // A fork PR from the fork's own `main` runs train-model in this repository's Actions, and its
+  // mlops-run-<model> artifact then looks like one from main; so does a pull_request_target run on main.
+  let trusted: SimulatedRun;
+  let forkRun: SimulatedRun;
+  let targetRun: SimulatedRun;
+  let job: Job;
+  let prRun: SimulatedRun;
+
+  beforeAll(async () => {
+    trusted = pushRun(github, services, "main", fakeSha("vision-main"));
+    await trainJob(trusted, { "model-name": "vision" });
+    github.state.seedPull(REPO, {
+      number: 61,
+      head: { ref: "main", sha: fakeSha("vision-fork") },
+      base: { sha: trusted.headSha },
+      fork: true,
+    });
+    forkRun = pullRequestRun(github, services, {
+      number: 61,
+      headSha: fakeSha("vision-fork"),
+      baseSha: trusted.headSha,
+      headRef: "main",
+      fork: true,
+    });
+    await trainJob(forkRun, { "model-name": "vision", params: JSON.stringify({ epochs: "1" }) });
+    targetRun = pushRun(github, services, "main", fakeSha("vision-target"));
+    const seeded = github.state.findWorkflowRun(targetRun.runId)?.run;
+    if (!seeded) throw new Error("no run");
+    seeded.event = "pull_request_target";
+    await trainJob(targetRun, { "model-name": "vision" });
+    github.state.seedPull(REPO, {
+      number: 62,
+      head: { ref: "feature-62", sha: fakeSha("vision-pr") },
+      base: { sha: fakeSha("vision-untrained") },
+    });
+    prRun = pullRequestRun(github, services, {
+      number: 62,
+      headSha: fakeSha("vision-pr"),
+      baseSha: fakeSha("vision-untrained"),
+    });
+    job = await trainJob(prRun, { "model-name": "vision" });
+  }, 180_000);
+
+  function reportJson(result: ActionResult): {
+    baseline: { passedOver?: { runId: number; reason: string }[] };
+  } {
+    return JSON.parse(readFileSync(result.outputs["report-json"] ?? "", "utf8")) as {
+      baseline: { passedOver?: { runId: number; reason: string }[] };
+    };
+  }
+
+  it.each(["auto", "branch:main"])(
+    "baseline: %s passes over the fork's and the pull_request_target run's newer artifacts, and says so",
+    async (baseline) => {
+      const before = github.requests.length;
+      const result = await gateStep(job, prRun, { baseline, comment: "always" });
+      expect(errors(result)).toEqual([]);
+      // Each run is read once at most, and none older than the trusted one.
+      const runReads = github.requests
+        .slice(before)
+        .filter((r) => r.operationId === "actions/get-workflow-run")
+        .map((r) => Number(/\/runs\/(\d+)/.exec(r.url)?.[1]));
+      expect(new Set(runReads).size).toBe(runReads.length);
+      expect(runReads.every((id) => id >= trusted.runId)).toBe(true);
+      const record = parseGateRecord(
+        JSON.parse(readFileSync(join(job.runnerTemp, "mlops", "vision", "mlops-gate.json"), "utf8")),
+        "gate",
+      );
+      expect(record.baseline).toMatchObject({ available: true, runId: trusted.runId });
+      // As rendered: without markdown's escapes (pull\_request).
+      const summary = result.summary.replaceAll("\\", "");
+      expect(summary).toContain(`run ${forkRun.runId}: from fork contributor/digits`);
+      expect(summary).toContain(`run ${targetRun.runId}: event pull_request_target`);
+      expect(reportJson(result).baseline.passedOver).toEqual([
+        { runId: targetRun.runId, reason: "event pull_request_target" },
+        { runId: forkRun.runId, reason: "from fork contributor/digits" },
+      ]);
+      const comment = github.state.comments(REPO, 62).at(-1)?.body ?? "";
+      expect(comment).toContain(`run ${forkRun.runId}: from fork contributor/digits`);
+    },
+  );
+
+  it("run:<id> of a fork's run is refused, with the reason", async () => {
+    const result = await gateStep(job, prRun, { baseline: `run:${forkRun.runId}`, comment: "never" });
+    expect(result.exitCode).toBe(0);
+    expect(result.summary).toContain(
+      `no baseline: run ${forkRun.runId} ran the code of the fork contributor/digits`,
+    );
+    expect(reportJson(result).baseline.passedOver).toEqual([
+      { runId: forkRun.runId, reason: "from fork contributor/digits" },
+    ]);
+  });
+});
+
 describe("explicit baselines", () => {
   it("branch:<name> takes the newest run on that branch, run:<id> that run's artifact", async () => {
     const release = pushRun(github, services, "release", fakeSha("release-1"));

@@ -100,6 +100,7 @@ async function run(options: Run): Promise<WorkflowResult> {
     repository: options.repository ?? repository,
     github: {
       repository: REPO,
+      repositoryId: double.state.repo(REPO).id,
       apiUrl: double.url,
       runId,
       ...(options.ref === undefined ? {} : { ref: options.ref }),

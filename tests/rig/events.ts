@@ -24,6 +24,11 @@ export interface GitHubOptions {
   token?: string;
   apiUrl?: string;
   repository?: string;
+  /**
+   * The repository's id (payload `repository.id`, GITHUB_REPOSITORY_ID): pass the GitHub double's id for
+   * the repository, so code that tells the repository's own runs from forks' sees one repository.
+   */
+  repositoryId?: number;
   sha?: string;
   ref?: string;
   runId?: number;
@@ -54,6 +59,7 @@ function examplesFor(event: string): Record<string, unknown>[] {
 export function buildPayload(event: EventOptions, github: GitHubOptions): Record<string, unknown> {
   const payload = structuredClone(selectPayload(event)) as Record<string, unknown>;
   if (github.repository !== undefined) retargetRepository(payload, github.repository);
+  if (github.repositoryId !== undefined) retargetRepositoryId(payload, github.repositoryId);
   if (event.name === "push" || event.name === "workflow_dispatch") {
     if (github.ref !== undefined) payload.ref = github.ref;
   }
@@ -119,6 +125,19 @@ function retargetRepository(payload: Record<string, unknown>, fullName: string):
     return value;
   };
   replace(payload);
+}
+
+/** Gives the repository (and a pull request's base repository, and a same-repository head) the id. */
+function retargetRepositoryId(payload: Record<string, unknown>, id: number): void {
+  const repository = payload.repository;
+  if (!isRecord(repository)) return;
+  const original = repository.id;
+  repository.id = id;
+  const pull = payload.pull_request;
+  if (!isRecord(pull)) return;
+  for (const side of [pull.base, pull.head]) {
+    if (isRecord(side) && isRecord(side.repo) && side.repo.id === original) side.repo.id = id;
+  }
 }
 
 /** GITHUB_* values that follow from the event, as the runner sets them. */

@@ -210,6 +210,49 @@ describe("GitHub double: every route against the OpenAPI description", () => {
     ).data;
     expect(statuses.map((s) => s.state)).toEqual(["success"]);
 
+    // File contents at a commit: a file (base64), a directory listing, and 404 for a file the commit lacks.
+    const baseSha = fakeSha("base");
+    double.state.seedFiles(REPO, baseSha, {
+      ".github/gate-rules.txt": "accuracy >= 0.9\n",
+      ".github/workflows/ci.yml": "on: push\n",
+    });
+    const file = (
+      await octokit.rest.repos.getContent({ ...base, path: ".github/gate-rules.txt", ref: baseSha })
+    ).data;
+    if (Array.isArray(file) || file.type !== "file") throw new Error("expected a file");
+    expect(Buffer.from(file.content, "base64").toString("utf8")).toBe("accuracy >= 0.9\n");
+    const listing = (await octokit.rest.repos.getContent({ ...base, path: ".github", ref: baseSha })).data;
+    expect(Array.isArray(listing) ? listing.map((entry) => `${entry.type} ${entry.path}`) : []).toEqual([
+      "file .github/gate-rules.txt",
+      "dir .github/workflows",
+    ]);
+    await expect(
+      octokit.rest.repos.getContent({ ...base, path: "gate-rules.txt", ref: baseSha }),
+    ).rejects.toMatchObject({ status: 404 });
+
+    // A fork's run, listed in the base repository: its head repository and its artifacts' are the fork's.
+    double.state.seedWorkflowRun(REPO, {
+      id: 43,
+      headSha: fakeSha("fork"),
+      headBranch: "main",
+      event: "pull_request",
+      headRepo: "stranger/models",
+    });
+    artifacts.add({ name: "mlops-run-m", workflowRunId: 43, files: { "mlops-run.json": "{}" } });
+    const forkRun = (await octokit.rest.actions.getWorkflowRun({ ...base, run_id: 43 })).data;
+    expect(forkRun.head_repository.full_name).toBe("stranger/models");
+    expect(forkRun.head_repository.fork).toBe(true);
+    expect(forkRun.head_repository_id).toBe(forkRun.head_repository.id);
+    expect(forkRun.head_repository_id).not.toBe(forkRun.repository.id);
+    const forkArtifact = (await octokit.rest.actions.listWorkflowRunArtifacts({ ...base, run_id: 43 })).data
+      .artifacts[0];
+    expect(forkArtifact?.workflow_run).toMatchObject({
+      id: 43,
+      repository_id: forkRun.repository.id,
+      head_repository_id: forkRun.head_repository.id,
+      head_branch: "main",
+    });
+
     double.assertNoViolations();
     const called = new Set(double.requests.map((r) => r.route));
     expect(double.routes().filter((route) => !called.has(route))).toEqual([]);

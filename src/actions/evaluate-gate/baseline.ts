@@ -1,10 +1,11 @@
 // Finds the baseline: the run record of an earlier training run, from a file or from the run artifact
 // `mlops-run-<model>` that train-model uploaded in another workflow run. "No baseline" always comes with
-// its reason, which the report shows: a missing or expired artifact never passes silently.
+// its reason, which the report shows: a missing or expired artifact never passes silently. Artifacts
+// count only from this repository's trusted runs (trusted-runs.ts); the runs passed over are reported.
 import * as core from "@actions/core";
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
-import type { BaselineInput } from "../../gate/index.ts";
+import type { BaselineInput, PassedOverRun } from "../../gate/index.ts";
 import { assertArtifactsSupported } from "../../lib/artifacts.ts";
 import { needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
@@ -12,6 +13,7 @@ import { readRunRecord } from "../../record/record-io.ts";
 import { RUN_RECORD_FILE } from "../../record/run-record.ts";
 import { loadMetricsSource } from "./candidates.ts";
 import type { BaselineSpec } from "./inputs.ts";
+import { RunTrust, runFacts, type Trust } from "./trusted-runs.ts";
 
 /** Where the baseline came from, as mlops-gate.json records it. */
 export interface BaselineSource {
@@ -24,6 +26,8 @@ export interface BaselineSource {
   artifactName?: string;
   sha?: string;
   branch?: string;
+  /** Newer runs whose artifacts were not trusted, and why. */
+  passedOver?: PassedOverRun[];
 }
 
 export interface ResolvedBaseline {
@@ -35,6 +39,8 @@ export interface BaselineContext {
   workspace: string;
   runnerTemp: string;
   repository: { owner: string; repo: string };
+  /** The repository's id (event payload `repository.id`); read from the API when absent. */
+  repositoryId: number | undefined;
   /** This run: its own artifacts are never its baseline. */
   runId: number;
   serverUrl: string;
@@ -54,11 +60,38 @@ interface ArtifactInfo {
   expired: boolean;
   expires_at?: string | null;
   created_at?: string | null;
-  workflow_run?: { id?: number; head_branch?: string | null; head_sha?: string } | null;
+  workflow_run?: {
+    id?: number;
+    head_repository_id?: number;
+    head_branch?: string | null;
+    head_sha?: string;
+  } | null;
 }
 
-function none(spec: string, reason: string): ResolvedBaseline {
-  return { input: { available: false, reason }, source: { spec, available: false, reason } };
+function none(spec: string, reason: string, passedOver: PassedOverRun[] = []): ResolvedBaseline {
+  const runs = passedOver.length > 0 ? { passedOver } : {};
+  return {
+    input: { available: false, reason, ...runs },
+    source: { spec, available: false, reason, ...runs },
+  };
+}
+
+/** Decides, artifact by artifact, which may be the baseline. */
+type Judge = (artifact: ArtifactInfo) => Promise<Trust>;
+
+function trustedRuns(context: BaselineContext): { trust: RunTrust; judge: Judge } {
+  const trust = new RunTrust({
+    repository: context.repository,
+    repositoryId: context.repositoryId,
+    github: context.github,
+  });
+  const judge: Judge = (artifact) => {
+    const runId = artifact.workflow_run?.id;
+    if (runId === undefined)
+      return Promise.resolve({ trusted: false, reason: "no workflow run" } satisfies Trust);
+    return trust.judge(runId, artifact.workflow_run?.head_repository_id);
+  };
+  return { trust, judge };
 }
 
 export async function resolveBaseline(
@@ -88,9 +121,21 @@ export async function resolveBaseline(
         `baseline: run:${spec.runId}`,
         "Use 'baseline: file:<path>' on GitHub Enterprise Server.",
       );
+      // A run named explicitly may have run on any event, but never on a fork's code.
+      const { trust } = trustedRuns(context);
+      const named = await trust.judgeNamed(spec.runId);
+      if (!named.trusted) {
+        const fork = named.reason.replace(/^from fork /, "the fork ").replace(/^from /, "");
+        return none(
+          `run:${spec.runId}`,
+          `run ${spec.runId} ran the code of ${fork}: a fork's artifact is never a baseline`,
+          trust.passedOver(),
+        );
+      }
       const artifacts = await listRunArtifacts(context, spec.runId);
       return fromArtifacts(
         context,
+        { trust, judge: () => Promise.resolve({ trusted: true }) },
         `run:${spec.runId}`,
         artifacts,
         `run ${spec.runId} has no artifact ${context.artifactName}`,
@@ -106,6 +151,7 @@ export async function resolveBaseline(
       );
       return fromArtifacts(
         context,
+        trustedRuns(context),
         `branch:${spec.branch}`,
         artifacts,
         `no ${context.artifactName} artifact from a run on branch ${spec.branch}`,
@@ -126,6 +172,7 @@ export async function resolveBaseline(
  */
 async function autoBaseline(context: BaselineContext): Promise<ResolvedBaseline> {
   const base = context.pullRequestBase;
+  const trusted = trustedRuns(context);
   if (base) {
     const github = await context.github();
     const runs = await needsPermission("actions: read", "list workflow runs for the base commit", () =>
@@ -138,10 +185,13 @@ async function autoBaseline(context: BaselineContext): Promise<ResolvedBaseline>
     const artifacts: ArtifactInfo[] = [];
     for (const run of runs.data.workflow_runs) {
       if (run.id === context.runId) continue;
+      trusted.trust.remember(runFacts(run));
       artifacts.push(...(await listRunArtifacts(context, run.id)));
     }
-    const usable = artifacts.filter((a) => !a.expired);
-    if (usable.length > 0) return fromArtifacts(context, "auto", usable, "");
+    const usable: ArtifactInfo[] = [];
+    for (const artifact of artifacts)
+      if (!artifact.expired && (await trusted.judge(artifact)).trusted) usable.push(artifact);
+    if (usable.length > 0) return fromArtifacts(context, trusted, "auto", usable, "");
     core.info(
       `No ${context.artifactName} artifact for base commit ${base.sha.slice(0, 7)}; trying the newest on ${base.ref}.`,
     );
@@ -150,6 +200,7 @@ async function autoBaseline(context: BaselineContext): Promise<ResolvedBaseline>
     );
     return fromArtifacts(
       context,
+      trusted,
       "auto",
       [...onBranch, ...artifacts],
       `no ${context.artifactName} artifact for the base commit ${base.sha.slice(0, 7)} or any run on ${base.ref} (train on pushes to ${base.ref} so pull requests have a baseline)`,
@@ -161,6 +212,7 @@ async function autoBaseline(context: BaselineContext): Promise<ResolvedBaseline>
   const onBranch = (await listArtifactsByName(context)).filter((a) => a.workflow_run?.head_branch === branch);
   return fromArtifacts(
     context,
+    trusted,
     "auto",
     onBranch,
     `no ${context.artifactName} artifact from a run on ${branch} yet`,
@@ -194,9 +246,25 @@ async function listArtifactsByName(context: BaselineContext): Promise<ArtifactIn
   return response.data.artifacts.filter((a) => a.workflow_run?.id !== context.runId);
 }
 
-/** Picks the newest usable artifact and downloads its record; an expired newest one is named as the reason. */
+/** The newest artifact `judge` trusts, expired or not: runs are read newest first, and no further. */
+async function newestTrusted(
+  artifacts: ArtifactInfo[],
+  judge: Judge,
+  expired: boolean,
+): Promise<ArtifactInfo | undefined> {
+  for (const artifact of artifacts) {
+    if (artifact.expired === expired && (await judge(artifact)).trusted) return artifact;
+  }
+  return undefined;
+}
+
+/**
+ * Picks the newest usable artifact of a trusted run and downloads its record; an expired newest one is
+ * named as the reason.
+ */
 async function fromArtifacts(
   context: BaselineContext,
+  { trust, judge }: { trust: RunTrust; judge: Judge },
   spec: string,
   artifacts: ArtifactInfo[],
   missingReason: string,
@@ -204,17 +272,19 @@ async function fromArtifacts(
   const newest = [...artifacts].sort(
     (a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? "") || b.id - a.id,
   );
-  const usable = newest.find((a) => !a.expired);
+  const usable = await newestTrusted(newest, judge, false);
   if (!usable) {
-    const expired = newest[0];
+    const expired = await newestTrusted(newest, judge, true);
     if (expired) {
       return none(
         spec,
         `the ${context.artifactName} artifact of run ${expired.workflow_run?.id ?? "?"} (${(expired.workflow_run?.head_sha ?? "").slice(0, 7)}) expired${expired.expires_at ? ` on ${expired.expires_at.slice(0, 10)}` : ""}; raise retention-days or retrain the base branch`,
+        trust.passedOver(),
       );
     }
-    return none(spec, missingReason);
+    return none(spec, missingReason, trust.passedOver());
   }
+  const passedOver = trust.passedOver();
   const runId = usable.workflow_run?.id;
   const directory = await mkdtemp(join(context.runnerTemp, "mlops-baseline-"));
   await needsPermission("actions: read", `download artifact ${usable.name}`, async () => {
@@ -246,6 +316,7 @@ async function fromArtifacts(
       metrics: record.metrics,
       record,
       links: { ...(runUrl ? { run: runUrl, artifact: `${runUrl}/artifacts/${usable.id}` } : {}) },
+      ...(passedOver.length > 0 ? { passedOver } : {}),
     },
     source: {
       spec,
@@ -255,6 +326,7 @@ async function fromArtifacts(
       artifactName: usable.name,
       sha,
       ...(branch ? { branch } : {}),
+      ...(passedOver.length > 0 ? { passedOver } : {}),
     },
   };
 }

@@ -22,7 +22,7 @@ import {
 } from "../../gate/index.ts";
 import { assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
-import { defaultBranch, pullRequestBase, readEventPayload } from "../../lib/event.ts";
+import { defaultBranch, pullRequestBase, readEventPayload, repositoryId } from "../../lib/event.ts";
 import { appendSummary } from "../../lib/summary.ts";
 import { readRunContext } from "../../train/run-context.ts";
 import { resolveBaseline } from "./baseline.ts";
@@ -75,6 +75,7 @@ export async function gate(inputs: GateInputs, env: NodeJS.ProcessEnv = process.
       workspace: inputs.workspace,
       runnerTemp,
       repository: { owner, repo },
+      repositoryId: repositoryId(payload),
       runId: Number(context.runId),
       serverUrl: context.serverUrl,
       artifactName: `mlops-run-${modelName}`,

@@ -47,6 +47,7 @@ export function pushRun(
     step: (token = TOKEN) => ({
       github: {
         repository: REPO,
+        repositoryId: double.state.repo(REPO).id,
         runId,
         sha: headSha,
         ref: `refs/heads/${branch}`,
@@ -98,6 +99,7 @@ export function pullRequestRun(
     step: (token = pr.fork ? FORK_TOKEN : TOKEN) => ({
       github: {
         repository: REPO,
+        repositoryId: double.state.repo(REPO).id,
         runId,
         token,
         apiUrl: double.url,

@@ -1,5 +1,6 @@
 // Renders state records as the JSON GitHub sends: every field the OpenAPI description requires, with the
 // same URL shapes (rooted at the double's URL). The response validator checks each body against the schema.
+import { createHash } from "node:crypto";
 import type { StoredArtifact } from "../artifact-source.ts";
 import { GITHUB_ACTIONS_BOT } from "./auth.ts";
 import type {
@@ -115,7 +116,7 @@ export function renderRepo(ctx: RenderContext, repo: RepoRecord): Json {
     visibility: repo.private ? "private" : "public",
     html_url: html,
     description: null,
-    fork: false,
+    fork: repo.forkOf !== undefined,
     url,
     archive_url: `${url}/{archive_format}{/ref}`,
     assignees_url: `${url}/assignees{/user}`,
@@ -489,6 +490,8 @@ export function renderArtifact(
 ): Json {
   const url = `${repoApi(ctx, repo)}/actions/artifacts/${artifact.id}`;
   const run = ctx.state.findWorkflowRun(artifact.workflowRunId)?.run;
+  // The run's head repository: a fork PR's run uploads into the base repository but ran the fork's code.
+  const headRepo = (run && ctx.state.findRepo(run.headRepoFullName)) ?? repo;
   return {
     id: artifact.id,
     node_id: nodeId("Artifact", artifact.id),
@@ -504,11 +507,48 @@ export function renderArtifact(
     workflow_run: {
       id: artifact.workflowRunId,
       repository_id: repo.id,
-      head_repository_id: repo.id,
+      head_repository_id: headRepo.id,
       head_branch: run?.headBranch ?? repo.defaultBranch,
       head_sha: run?.headSha ?? fakeSha("run", String(artifact.workflowRunId)),
     },
   };
+}
+
+/** A git blob id, as GitHub computes it: sha1 of "blob <size>\0<bytes>". */
+function blobSha(bytes: Buffer): string {
+  return createHash("sha1")
+    .update(Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]))
+    .digest("hex");
+}
+
+/** One `content-file` (with its base64 content, wrapped at 60 like GitHub's) or directory entry. */
+export function renderContent(
+  ctx: RenderContext,
+  repo: RepoRecord,
+  ref: string,
+  path: string,
+  text: string | undefined,
+): Json {
+  const bytes = Buffer.from(text ?? "");
+  const sha = text === undefined ? fakeSha("tree", ref, path) : blobSha(bytes);
+  const url = `${repoApi(ctx, repo)}/contents/${path}?ref=${encodeURIComponent(ref)}`;
+  const gitUrl = `${repoApi(ctx, repo)}/git/${text === undefined ? "trees" : "blobs"}/${sha}`;
+  const htmlUrl = `${ctx.web}/${repo.owner}/${repo.name}/${text === undefined ? "tree" : "blob"}/${ref}/${path}`;
+  const entry: Json = {
+    type: text === undefined ? "dir" : "file",
+    size: bytes.length,
+    name: path.split("/").pop() ?? path,
+    path,
+    sha,
+    url,
+    git_url: gitUrl,
+    html_url: htmlUrl,
+    download_url: text === undefined ? null : `${ctx.web}/${repo.owner}/${repo.name}/raw/${ref}/${path}`,
+    _links: { self: url, git: gitUrl, html: htmlUrl },
+  };
+  if (text === undefined) return entry;
+  const base64 = bytes.toString("base64");
+  return { ...entry, encoding: "base64", content: `${base64.replace(/(.{60})/g, "$1\n")}\n` };
 }
 
 export function renderAsset(

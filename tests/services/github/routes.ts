@@ -19,6 +19,13 @@ export interface RouteSpec {
 export const ROUTES: readonly RouteSpec[] = [
   { method: "GET", path: "/repos/{owner}/{repo}", operationId: "repos/get" },
   { method: "POST", path: "/repos/{owner}/{repo}/dispatches", operationId: "repos/create-dispatch-event" },
+  // A file (or directory) at a commit, branch or tag.
+  {
+    method: "GET",
+    path: "/repos/{owner}/{repo}/contents/{path}",
+    operationId: "repos/get-content",
+    greedyLastParam: true,
+  },
   // Issues and their comments (PR comments are issue comments).
   { method: "GET", path: "/repos/{owner}/{repo}/issues", operationId: "issues/list-for-repo" },
   { method: "POST", path: "/repos/{owner}/{repo}/issues", operationId: "issues/create" },

@@ -32,6 +32,10 @@ export interface RepoRecord {
   environments: EnvironmentRecord[];
   dispatches: DispatchRecord[];
   nextNumber: number;
+  /** "owner/name" of the repository this one is a fork of (seeded for fork PRs and fork runs). */
+  forkOf?: string;
+  /** Files by commit: what `GET /contents/{path}?ref=` serves (seeded with seedFiles). */
+  files: Map<string, Map<string, string>>;
 }
 
 export interface IssueRecord {
@@ -201,6 +205,8 @@ export interface SeedRepo {
   defaultBranch?: string;
   /** The default branch's head; a fixed sha derived from the name when omitted. */
   headSha?: string;
+  /** "owner/name" of the parent: the repository is a fork of it. */
+  forkOf?: string;
 }
 
 export interface SeedPull {
@@ -230,6 +236,10 @@ export interface SeedWorkflowRun {
   conclusion?: string | null;
   actor?: string;
   pullRequests?: number[];
+  /**
+   * "owner/name" of the repository whose code ran: a fork when it differs from the repository (GitHub
+   * lists a fork PR's runs in the base repository). An unseeded fork is seeded as one.
+   */
   headRepo?: string;
   runAttempt?: number;
   createdAt?: string;
@@ -298,6 +308,8 @@ export class GitHubState {
       environments: [],
       dispatches: [],
       nextNumber: 1,
+      ...(seed.forkOf === undefined ? {} : { forkOf: seed.forkOf }),
+      files: new Map(),
     };
     this.repos.set(seed.fullName.toLowerCase(), repo);
     return repo;
@@ -312,6 +324,26 @@ export class GitHubState {
 
   findRepo(fullName: string): RepoRecord | undefined {
     return this.repos.get(fullName.toLowerCase());
+  }
+
+  /**
+   * The head repository of a PR or run: the seeded one, or else a fork of `base` seeded now (so it has
+   * its own id, as `head_repository_id` needs).
+   */
+  headRepository(fullName: string, base: RepoRecord): RepoRecord {
+    return (
+      this.findRepo(fullName) ??
+      this.seedRepo({ fullName, forkOf: `${base.owner}/${base.name}`, defaultBranch: base.defaultBranch })
+    );
+  }
+
+  /** Commits `files` (path → text) at `sha`, added to what the commit already has. */
+  seedFiles(fullName: string, sha: string, files: Record<string, string>): void {
+    const repo = this.repo(fullName);
+    repo.objects.add(sha);
+    const tree = repo.files.get(sha) ?? new Map<string, string>();
+    for (const [path, text] of Object.entries(files)) tree.set(path.replace(/^\/+/, ""), text);
+    repo.files.set(sha, tree);
   }
 
   /** Makes commits known to the repository (refs, deployments and tags may point at them). */
@@ -339,6 +371,7 @@ export class GitHubState {
     const baseSha = seed.base?.sha ?? repo.refs.get(`refs/heads/${baseRef}`) ?? fakeSha(fullName, baseRef);
     const user = seed.user ?? headRepo.split("/")[0] ?? repo.owner;
     this.user(user);
+    this.headRepository(headRepo, repo);
     const pull: PullRecord = {
       id: this.id(),
       number,
@@ -383,6 +416,8 @@ export class GitHubState {
     const createdAt = seed.createdAt ?? timestamp();
     const path = seed.path ?? ".github/workflows/ci.yml";
     const status = seed.status ?? "completed";
+    const headRepoFullName = seed.headRepo ?? `${repo.owner}/${repo.name}`;
+    this.headRepository(headRepoFullName, repo);
     const run: WorkflowRunRecord = {
       id: seed.id ?? this.id(),
       name: seed.name ?? "CI",
@@ -398,7 +433,7 @@ export class GitHubState {
       runAttempt: seed.runAttempt ?? 1,
       actor: seed.actor ?? repo.owner,
       pullRequests: seed.pullRequests ?? [],
-      headRepoFullName: seed.headRepo ?? `${repo.owner}/${repo.name}`,
+      headRepoFullName,
       displayTitle: seed.name ?? "CI",
       createdAt,
       updatedAt: createdAt,
