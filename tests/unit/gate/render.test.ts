@@ -312,6 +312,23 @@ describe("leaderboard", () => {
   });
 });
 
+describe("a gate without rules", () => {
+  const report = evaluateGate({
+    rules: "",
+    candidates: [{ label: "mlops-run.json", metrics: { accuracy: 0.1 }, record: runRecord({}) }],
+    baseline: { available: true, description: "main @ 1a2b3c4", metrics: { accuracy: 0.99 } },
+  });
+
+  it("is titled a report only, never a pass, and says nothing is gated", () => {
+    for (const markdown of [renderFullReport(report), renderComment(report)]) {
+      expect(markdown.split("\n")[0]).toBe("## 📋 Gate: report only (no rules) — churn-model");
+      expect(markdown).not.toContain("Gate: pass");
+      expect(markdown).toContain("**Rules:** none, so nothing is gated");
+      expect(markdown).toContain("| accuracy | 0.99 | 0.1 | -0.89 ▼ worse (assumed) |");
+    }
+  });
+});
+
 describe("size limits", () => {
   const N = 10_000;
   const candidateMetrics: Record<string, number> = {};
