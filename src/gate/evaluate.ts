@@ -42,6 +42,11 @@ export interface CandidateInput {
   metrics: Readonly<Record<string, unknown>>;
   /** The run record, when the candidate is one: params, data, environment, history, code. */
   record?: RunRecord;
+  /**
+   * Values of the metrics file that are not numbers (text, booleans, nulls), set aside when it was read;
+   * default: the record's `ignoredMetrics`. A rule on one of them says so instead of "no metric".
+   */
+  ignored?: readonly { name: string; value: unknown }[];
   links?: Links;
 }
 
@@ -261,6 +266,14 @@ interface RuleContext {
   baselineInput: BaselineInput;
   requireBaseline: boolean;
   rulesSource: TextSource;
+  /** The candidate's values that are not numbers, by metric name. */
+  notNumbers: ReadonlyMap<string, unknown>;
+}
+
+/** How a value that is not a number reads in a message: `"high"`, `true`, `null`, `[[1,2],[3,4]]`. */
+function describeNotNumber(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
@@ -276,6 +289,14 @@ function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
   const where = `${context.rulesSource.name} line ${rule.line}`;
   const refs = referencedMetrics(rule.threshold);
   const missing = [rule.metric, ...refs.candidate].find((name) => lookup(candidate, name) === undefined);
+  if (missing !== undefined && context.notNumbers.has(missing)) {
+    return {
+      ...base,
+      status: "fail",
+      countsAs: "error",
+      message: `metric '${missing}' is not a number (got ${describeNotNumber(context.notNumbers.get(missing))}) (rule on ${where}): write it as a number in the metrics file, or gate on another metric`,
+    };
+  }
   if (missing !== undefined) {
     const suggestion = suggestName(missing, candidate);
     return {
@@ -436,6 +457,12 @@ export function evaluateGate(input: GateInput): GateReport {
       baselineInput,
       requireBaseline,
       rulesSource,
+      notNumbers: new Map(
+        (candidateInput.ignored ?? candidateInput.record?.ignoredMetrics ?? []).map((item) => [
+          item.name,
+          item.value,
+        ]),
+      ),
     };
     const results = rules.map((rule) => evaluateRule(rule, context));
     const counts = emptyCounts();

@@ -29,7 +29,15 @@ export type {
   RuleStatus,
   Verdict,
 } from "./report.ts";
-export { COMMENT_MAX_CHARS, FULL_REPORT_MAX_BYTES, renderComment, renderFullReport } from "./render.ts";
+export {
+  COMMENT_MAX_CHARS,
+  FULL_REPORT_MAX_BYTES,
+  REPORT_ONLY,
+  gateTitle,
+  isReportOnly,
+  renderComment,
+  renderFullReport,
+} from "./render.ts";
 export type { CommentOptions, FullReportOptions, RenderOptions } from "./render.ts";
 export { commentMarker, escapeText } from "./markdown.ts";
 export { parseRules } from "./rules.ts";

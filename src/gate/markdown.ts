@@ -1,11 +1,16 @@
 // Safe markdown building blocks. Everything a user controls (metric names, params, branch names, model
 // names, rule text) goes through `escapeText` before it reaches a report: it cannot open HTML (`<img`),
 // break a table row (`|`, newlines), start code or formatting (backticks, `*`, `[`), close the hidden
-// marker comment (`-->`), ping anyone (`@user`) or cross-reference issues (`#123`). Mermaid labels and
-// URLs have their own, stricter sanitisers.
+// marker comment (`-->`), ping anyone (`@user`), cross-reference issues (`#123`, `owner/repo#123`, `GH-123`),
+// become a link (`https://…`, `www.…`: GitHub autolinks bare URLs) or reorder the text around it
+// (bidirectional controls such as U+202E, the "Trojan Source" trick, are shown as `[U+202E]`). Mermaid
+// labels and URLs have their own, stricter sanitisers.
 
 /** A zero-width space as an entity: after `@` or `#` it stops GitHub's mention and issue autolinks. */
 const ZERO_WIDTH = "&#8203;";
+
+/** Bidirectional formatting characters: embeddings, overrides, isolates and the LRM/RLM marks. */
+const BIDI_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Escapes user text for inline markdown and table cells; cuts it to `maxChars` first. */
 export function escapeText(text: string, maxChars = 300): string {
@@ -13,13 +18,21 @@ export function escapeText(text: string, maxChars = 300): string {
   // eslint-disable-next-line no-control-regex
   let flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ");
   if (flat.length > maxChars) flat = `${flat.slice(0, maxChars)}…`;
-  return flat
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/[\\`*_[\]|~$]/g, (char) => `\\${char}`)
-    .replace(/#(?=\d)/g, `#${ZERO_WIDTH}`)
-    .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZERO_WIDTH}`);
+  return (
+    flat
+      .replace(BIDI_CONTROLS, (char) => `[U+${char.charCodeAt(0).toString(16).toUpperCase()}]`)
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/[\\`*_[\]|~$]/g, (char) => `\\${char}`)
+      .replace(/#(?=\d)/g, `#${ZERO_WIDTH}`)
+      .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZERO_WIDTH}`)
+      // Autolinks: a scheme's "://", "www." and "mailto:"/"xmpp:" stop matching with the space inside.
+      .replace(/([A-Za-z][A-Za-z0-9+.-]*:)(?=\/\/)/g, `$1${ZERO_WIDTH}`)
+      .replace(/\b(mailto|xmpp):/gi, `$1:${ZERO_WIDTH}`)
+      .replace(/\b(www)\./gi, `$1${ZERO_WIDTH}.`)
+      .replace(/\b(GH)-(?=\d)/gi, `$1${ZERO_WIDTH}-`)
+  );
 }
 
 /** One table row; the cells are already escaped (they contain no unescaped `|` or newline). */
@@ -38,13 +51,23 @@ export function mermaidLabel(text: string, maxChars = 40): string {
   return safe.length > maxChars ? `${safe.slice(0, maxChars - 1)}…` : safe;
 }
 
-/** A number as Mermaid reads it: plain decimal notation (no exponents). */
+/**
+ * A number as Mermaid reads it: plain decimal notation. Mermaid's number token is
+ * `[+-]?(\d+(\.\d+)?|\.\d+)`, so JavaScript's exponent form (1e+21 and above, 1e-7 and below) must be
+ * written out digit by digit (1e+308 becomes 1 and 308 zeros), rounded to 6 significant digits first.
+ */
 export function mermaidNumber(value: number): string {
   if (!Number.isFinite(value)) return "0";
   const rounded = Number(value.toPrecision(6));
-  const text = String(rounded);
-  if (!text.includes("e")) return text;
-  return Math.abs(rounded) < 1 ? rounded.toFixed(12).replace(/\.?0+$/, "") : rounded.toFixed(0);
+  const text = String(rounded === 0 ? 0 : rounded);
+  const exponent = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (exponent === null) return text;
+  const [, sign = "", lead = "", fraction = "", power = "0"] = exponent;
+  const digits = lead + fraction;
+  const point = 1 + Number(power); // where the decimal point goes in `digits`
+  if (point >= digits.length) return `${sign}${digits}${"0".repeat(point - digits.length)}`;
+  if (point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 /**

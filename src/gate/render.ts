@@ -53,6 +53,19 @@ const VERDICT_TITLE: Record<Verdict, string> = {
   fail: "❌ Gate: fail",
 };
 
+/** A gate without rules judges nothing: its title says so instead of a pass nobody earned. */
+export const REPORT_ONLY = "Gate: report only (no rules)";
+
+/** Whether the gate had no rules to judge (the verdict is then always pass). */
+export function isReportOnly(report: GateReport): boolean {
+  return report.candidates.every((candidate) => candidate.rules.length === 0);
+}
+
+/** The report's title: the verdict, or "report only" when there were no rules. */
+export function gateTitle(report: GateReport): string {
+  return isReportOnly(report) ? `📋 ${REPORT_ONLY}` : VERDICT_TITLE[report.verdict];
+}
+
 const VERDICT_SHORT: Record<Verdict, string> = {
   pass: "✅ pass",
   warn: "⚠️ warn",
@@ -139,7 +152,7 @@ interface Layout {
 }
 
 function header(report: GateReport, candidate: CandidateReport): string {
-  const title = `## ${VERDICT_TITLE[report.verdict]} — ${escapeText(candidate.model, 120)}`;
+  const title = `## ${gateTitle(report)} — ${escapeText(candidate.model, 120)}`;
   const lines: string[] = [];
   const outcome = report.passed
     ? `The step passes (fail-on: ${report.failOn}).`
@@ -164,7 +177,7 @@ function header(report: GateReport, candidate: CandidateReport): string {
   const c = candidate.counts;
   const total = candidate.rules.length;
   lines.push(
-    `**Rules:** ${total === 0 ? "none" : `${c.pass} passed · ${c.fail} failed · ${c.inconclusive} inconclusive · ${c.skipped} skipped`}`,
+    `**Rules:** ${total === 0 ? "none, so nothing is gated: the step passes whatever the metrics are. Give `rules` (e.g. `accuracy >= 0.9`, `f1 >= baseline - 0.01`) to gate." : `${c.pass} passed · ${c.fail} failed · ${c.inconclusive} inconclusive · ${c.skipped} skipped`}`,
   );
   // Two trailing spaces: hard line breaks, so the facts stay on their own lines in one paragraph.
   return `${title}\n\n${lines.join("  \n")}`;
@@ -474,8 +487,7 @@ const FOOTER = 8;
 
 function render(report: GateReport, layout: Layout, limit: number): string {
   const champion = report.candidates[report.champion ?? 0];
-  if (champion === undefined)
-    return cutToFit(`## ${VERDICT_TITLE[report.verdict]}`, limit, layout.measure, "");
+  if (champion === undefined) return cutToFit(`## ${gateTitle(report)}`, limit, layout.measure, "");
   const { measure, options } = layout;
   const SEPARATOR = 2;
   // Slots in display order; filled in priority order below.

@@ -250,6 +250,17 @@ describe("verdicts", () => {
     expect(result.outputs).toMatchObject({ verdict: "fail", passed: "false" });
     expect(errors(result).join("\n")).toMatch(/fail-on 'error' does not allow/);
   });
+
+  it("without rules reports only, and warns that nothing is gated", async () => {
+    const run = pushRun(github, services, "no-rules", fakeSha("no-rules-1"));
+    const job = await trainJob(run, { "model-name": "ungated" });
+    const result = await gateStep(job, run, { rules: "", baseline: "none" });
+    expect(result.exitCode).toBe(0);
+    expect(result.summary).toContain("## 📋 Gate: report only (no rules) — ungated");
+    expect(result.summary).not.toContain("Gate: pass");
+    const warnings = result.annotations.filter((a) => a.level === "warning");
+    expect(warnings.map((w) => w.message).join("\n")).toMatch(/No rules: nothing is gated.*Give 'rules'/);
+  });
 });
 
 describe("fork pull requests", () => {
@@ -606,6 +617,7 @@ describe("bad input", () => {
   beforeAll(async () => {
     run = pushRun(github, services, "bad-input", fakeSha("bad"));
     job = await trainJob(run, { "model-name": "bad" });
+    writeFileSync(join(job.workspace, "metrics-text.json"), '{"accuracy": "high", "f1": 0.8}\n');
   }, 60_000);
 
   it.each([
@@ -625,6 +637,10 @@ describe("bad input", () => {
     [{ rules: "missing-rules.txt" }, /Input 'rules' looks like a file name but no such file exists/],
     [{ "comment-key": "../x" }, /Input 'comment-key' is not a valid key/],
     [{ rules: "nonexistent_metric >= 1", baseline: "none" }, /nonexistent_metric/],
+    [
+      { candidate: "metrics-text.json", rules: "accuracy >= 0.9", baseline: "none" },
+      /metric 'accuracy' is not a number \(got "high"\)/,
+    ],
   ])("%j fails with a clear error", async (inputs, message) => {
     const result = await gateStep(job, run, inputs);
     expect(result.exitCode).toBe(1);

@@ -56,3 +56,19 @@ it("every action under src/actions has an action.yml that points at its bundle",
     expect(manifest.runs.main).toBe(`../../dist/${name}/index.js`);
   }
 });
+
+describe("the root action's README", () => {
+  it("gates with rules in its pipeline example (without them nothing is gated)", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = /<!-- pipeline:start -->([\s\S]*?)<!-- pipeline:end -->/.exec(readme)?.[1] ?? "";
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const steps = (
+      parse(yaml) as { jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }> }
+    ).jobs;
+    const pipeline = Object.values(steps)
+      .flatMap((job) => job.steps)
+      .find((step) => /^[\w.-]+\/mlops-actions@/.test(step.uses ?? ""));
+    expect(pipeline?.with?.rules?.trim().split("\n").length).toBeGreaterThanOrEqual(1);
+    expect(pipeline?.with?.rules).toMatch(/>=/);
+  });
+});

@@ -11,6 +11,8 @@ export interface LoadedMetrics {
   /** Workspace-relative path, as reports and messages name it. */
   label: string;
   metrics: Record<string, unknown>;
+  /** Values of a metrics file that are not numbers (a run record keeps them in `ignoredMetrics`). */
+  ignored?: { name: string; value: unknown }[];
   record?: RunRecord;
   /** sha256 of the run record's bytes, as mlops-gate.json pins the candidate. */
   recordSha256?: string;
@@ -77,6 +79,6 @@ export async function loadMetricsSource(
       };
     }
   }
-  const { metrics } = await readMetricsFile(path, label);
-  return { label, metrics };
+  const { metrics, ignored } = await readMetricsFile(path, label);
+  return { label, metrics, ignored };
 }

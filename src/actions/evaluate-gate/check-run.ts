@@ -1,6 +1,6 @@
 // The optional check run: the verdict on the PR's head commit (pull_request.head.sha, not GITHUB_SHA,
 // which is the merge commit), with annotations on the rules file's lines when the rules came from one.
-import type { GateReport, RuleResult } from "../../gate/index.ts";
+import { isReportOnly, REPORT_ONLY, type GateReport, type RuleResult } from "../../gate/index.ts";
 import { needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 
@@ -46,7 +46,7 @@ export async function createGateCheckRun(
 ): Promise<number> {
   const annotations = annotationsOf(report, target.rulesFile);
   const output = (batch: typeof annotations) => ({
-    title: `Gate: ${report.verdict}`,
+    title: isReportOnly(report) ? REPORT_ONLY : `Gate: ${report.verdict}`,
     summary:
       summary.length > SUMMARY_LIMIT
         ? `${summary.slice(0, SUMMARY_LIMIT - 40)}\n\n… (cut; see the job summary)`

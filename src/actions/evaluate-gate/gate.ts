@@ -15,6 +15,7 @@ import {
 } from "../../gate/gate-record.ts";
 import {
   evaluateGate,
+  isReportOnly,
   renderComment,
   renderFullReport,
   type CandidateInput,
@@ -63,6 +64,7 @@ export async function gate(inputs: GateInputs, env: NodeJS.ProcessEnv = process.
     candidates.push({
       label: loaded.label,
       metrics: loaded.metrics,
+      ...(loaded.ignored ? { ignored: loaded.ignored } : {}),
       ...(loaded.record ? { record: loaded.record } : {}),
     });
     if (loaded.recordSha256) recordDigests.set(loaded.label, loaded.recordSha256);
@@ -117,6 +119,12 @@ export async function gate(inputs: GateInputs, env: NodeJS.ProcessEnv = process.
   await writeFile(jsonPath, `${JSON.stringify(report)}\n`);
   await appendSummary(fullReport);
   annotateFailedRules(report, inputs.rules.file);
+  if (isReportOnly(report)) {
+    core.warning(
+      "No rules: nothing is gated, so this step passes whatever the metrics are (the report is only a report). Give 'rules', one a line, e.g. 'accuracy >= 0.90' and 'f1 >= baseline - 0.01'.",
+      { title: "evaluate-gate: no rules" },
+    );
+  }
 
   const pullNumber = context.pullRequest;
   const headSha = context.headSha ?? context.sha;

@@ -6,6 +6,7 @@ import type { CandidateReport, FailOn, GateReport, RuleResult, Verdict } from ".
 import { summarizeSample } from "../../../src/gate/statistics.ts";
 import { ConfigurationError, InputError } from "../../../src/lib/errors.ts";
 import { RunRecord } from "../../../src/record/run-record.ts";
+import { parseMetricsText } from "../../../src/metrics/index.ts";
 import { runRecord } from "./fixtures.ts";
 
 const BASELINE: BaselineInput = {
@@ -270,6 +271,33 @@ describe("rules on missing or broken metrics", () => {
       message: 'the candidate has no metric "f1" (rule on gate/rules.txt line 3): did you mean "val_f1"?',
     });
     expect(report.verdict).toBe("fail");
+  });
+
+  it("says a metric the file holds as text is not a number, instead of 'no metric'", () => {
+    const { metrics, ignored } = parseMetricsText(
+      '{"accuracy": "high", "ok": true, "f1": 0.8}',
+      "metrics.json",
+      "json",
+    );
+    const report = evaluateGate({
+      rules: "accuracy >= 0.9\nok >= 1\nf1 >= 0.5",
+      candidates: [{ label: "metrics.json", metrics, ignored }],
+      baseline: NO_BASELINE,
+    });
+    expect(only(report).rules.map((r) => r.message)).toEqual([
+      "metric 'accuracy' is not a number (got \"high\") (rule on input 'rules' line 1): write it as a number in the metrics file, or gate on another metric",
+      "metric 'ok' is not a number (got true) (rule on input 'rules' line 2): write it as a number in the metrics file, or gate on another metric",
+      "0.8 >= 0.5",
+    ]);
+    // A run record keeps them in ignoredMetrics.
+    const record = runRecord({});
+    record.ignoredMetrics = [{ name: "accuracy", value: "high", reason: "text, not a number" }];
+    const fromRecord = evaluateGate({
+      rules: "accuracy >= 0.9",
+      candidates: [{ label: "mlops-run.json", metrics: { f1: 0.8 }, record }],
+      baseline: NO_BASELINE,
+    });
+    expect(only(fromRecord).rules[0]?.message).toMatch(/^metric 'accuracy' is not a number \(got "high"\)/);
   });
 
   it("fails a rule whose threshold reads a missing candidate metric", () => {

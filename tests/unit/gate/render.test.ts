@@ -57,6 +57,9 @@ const HOSTILE = [
   "[click](javascript:alert(1))",
   "**bold** _it_ ~~gone~~ $x$ #123",
   '"; x-axis ["pwn"] %%{init: {}}%% ```',
+  "see https://evil.example/x, HTTP://EVIL.example and www.evil.example",
+  "GH-45 gh-46 owner/repo#47 mailto:a@evil.example",
+  "txt.\u202Eexe\u202a\u202b\u202c\u202d \u2066iso\u2067\u2068\u2069 \u200emarks\u200f",
 ];
 
 describe("escaping", () => {
@@ -69,10 +72,11 @@ describe("escaping", () => {
   HOSTILE.forEach((name, i) => (hostileMetrics[name.replace(/[\r\n\u2028]/g, " ")] = 0.5 + i / 100));
   const record = runRecord({
     name: "model <img src=x onerror=alert(1)> @admin",
-    ref: "refs/heads/evil|branch`@octocat-->\n<script>",
+    ref: "refs/heads/evil|branch`@octocat-->\n<script>-www.evil.example-GH-9\u202E",
     params: {
       "<b>key|": "value\n| injected | row |",
       "@someone": "<img src=y>",
+      link: "https://evil.example/param",
       nested: { "-->": "`code`" },
     },
   });
@@ -123,6 +127,20 @@ describe("escaping", () => {
       expect(markdown).toContain("@&#8203;octocat");
     });
 
+    it(`${kind}: leaves no bare URL, www. host or GH- reference for GitHub to autolink`, () => {
+      const text = markdown.replace(/```mermaid[\s\S]*?```/g, "");
+      expect(text).not.toMatch(/https?:\/\/evil/i);
+      expect(text).not.toMatch(/www\.evil/i);
+      expect(text).not.toMatch(/\bGH-\d/i);
+      expect(text).not.toMatch(/mailto:a/i);
+      expect(text).toContain("owner/repo#&#8203;47");
+    });
+
+    it(`${kind}: shows bidirectional controls instead of letting them reorder the text`, () => {
+      expect(markdown).not.toMatch(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+      expect(markdown).toContain("txt.\\[U+202E\\]exe");
+    });
+
     it(`${kind}: has exactly one HTML comment, the marker, which user text cannot close`, () => {
       expect(markdown.startsWith("<!-- mlops-actions:gate:key -_ _img_ -->\n")).toBe(true);
       expect(markdown.match(/<!--/g)).toHaveLength(1);
@@ -157,6 +175,10 @@ describe("escaping", () => {
     expect(escapeText("x\n\ny")).toBe("x y");
     expect(escapeText("@user #12 &amp;")).toBe("@&#8203;user #&#8203;12 &amp;amp;");
     expect(escapeText("a".repeat(500), 10)).toBe(`${"a".repeat(10)}…`);
+    expect(escapeText("https://x.io www.y.io GH-4 o/r#5")).toBe(
+      "https:&#8203;//x.io www&#8203;.y.io GH&#8203;-4 o/r#&#8203;5",
+    );
+    expect(escapeText("a\u202Eb\u2066c\u200f")).toBe("a\\[U+202E\\]b\\[U+2066\\]c\\[U+200F\\]");
     expect(mermaidLabel('a"b]c%%d`e\nf  g')).toBe("a_b_c__d_e_f g");
     expect(safeUrl("javascript:alert(1)")).toBeUndefined();
     expect(safeUrl("/relative")).toBeUndefined();
@@ -287,6 +309,23 @@ describe("leaderboard", () => {
       "<details><summary>rank 1: model-d (runs/d.json): fail, 1/2 rules passed</summary>",
     );
     expect(renderComment(report)).toContain("| 2 | 🏆 model-b | runs/b.json | 0.95 | ✅ pass | 2/2 |");
+  });
+});
+
+describe("a gate without rules", () => {
+  const report = evaluateGate({
+    rules: "",
+    candidates: [{ label: "mlops-run.json", metrics: { accuracy: 0.1 }, record: runRecord({}) }],
+    baseline: { available: true, description: "main @ 1a2b3c4", metrics: { accuracy: 0.99 } },
+  });
+
+  it("is titled a report only, never a pass, and says nothing is gated", () => {
+    for (const markdown of [renderFullReport(report), renderComment(report)]) {
+      expect(markdown.split("\n")[0]).toBe("## 📋 Gate: report only (no rules) — churn-model");
+      expect(markdown).not.toContain("Gate: pass");
+      expect(markdown).toContain("**Rules:** none, so nothing is gated");
+      expect(markdown).toContain("| accuracy | 0.99 | 0.1 | -0.89 ▼ worse (assumed) |");
+    }
   });
 });
 

@@ -1,9 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
-var p="&#8203;";function d(e,n=300){let t=e.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g," ");return t.length>n&&(t=`${t.slice(0,n)}\u2026`),t.replace(/&/g,"&amp;").replace(/</g,"&lt;").replace(/>/g,"&gt;").replace(/[\\`*_[\]|~$]/g,i=>`\\${i}`).replace(/#(?=\d)/g,`#${p}`).replace(/@(?=[A-Za-z0-9_-])/g,`@${p}`)}function b(e){return`| ${e.map(n=>n===""?" ":n).join(" | ")} |`}function m(e){return`${b(e)}
-|${e.map(()=>"---").join("|")}|`}function x(e,n=40){let t=e.replace(/[^A-Za-z0-9 _.\-/+=:]/g,"_").replace(/\s+/g," ");return t.length>n?`${t.slice(0,n-1)}\u2026`:t}function h(e){if(!Number.isFinite(e))return"0";let n=Number(e.toPrecision(6)),t=String(n);return t.includes("e")?Math.abs(n)<1?n.toFixed(12).replace(/\.?0+$/,""):n.toFixed(0):t}function $(e){if(e===void 0||e==="")return;let n;try{n=new URL(e)}catch{return}if(!(n.protocol!=="https:"&&n.protocol!=="http:"))return n.href.replace(/[()|'*_[\]<>"`\\ ]/g,t=>`%${t.charCodeAt(0).toString(16).toUpperCase().padStart(2,"0")}`)}function M(e,n){let t=$(n);return t===void 0?d(e):`[${d(e)}](${t})`}function _(e){return`<!-- mlops-actions:gate:${e.replace(/[^A-Za-z0-9._:/ -]/g,"_").replace(/-{2,}/g,"-").replace(/^-|-$/g,"_").slice(0,100)} -->`}var w=e=>e.length,y=e=>Buffer.byteLength(e,"utf8");function z(e,n,t,i,s,r){let o=s(r(t))+4,c=s(e)+o;if(c>i)return;let a=[e],u=0;for(let g of n){let l=s(g)+1;if(c+l>i)break;a.push(g),c+=l,u++}let f=a.join(`
-`);return u<t&&(f+=`
-
-${r(t-u)}`),{text:f,shown:u}}function A(e,n,t,i){if(t(e)<=n)return e;let s=n-t(i)-2,r=e.slice(0,Math.max(0,s));for(;r.length>0&&t(r)>s;)r=r.slice(0,Math.floor(r.length*.95));let o=r.lastIndexOf(`
-`);return o>0&&(r=r.slice(0,o)),`${r}
-
-${i}`}export{d as a,b,m as c,x as d,h as e,M as f,_ as g,w as h,y as i,z as j,A as k};
