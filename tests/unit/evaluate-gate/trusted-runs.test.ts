@@ -52,7 +52,11 @@ describe("RunTrust", () => {
     const verdicts = [];
     for (const id of [1, 2, 4, 5, 6, 1, 2]) verdicts.push(await trust.judge(id, ownId));
     expect(verdicts.map((v) => v.trusted)).toEqual([true, false, true, true, false, true, false]);
-    expect(await trust.judge(3, forkId)).toEqual({ trusted: false, reason: "from fork stranger/models" });
+    expect(await trust.judge(3, forkId)).toEqual({
+      trusted: false,
+      reason: "from fork stranger/models",
+      fork: "stranger/models",
+    });
     expect(trust.passedOver()).toEqual([
       { runId: 2, reason: "event pull_request" },
       { runId: 6, reason: "event issue_comment" },
@@ -69,7 +73,11 @@ describe("RunTrust", () => {
       github: () => Promise.resolve(client),
     });
     const before = double.requests.length;
-    expect(await trust.judge(3)).toEqual({ trusted: false, reason: "from fork stranger/models" });
+    expect(await trust.judge(3)).toEqual({
+      trusted: false,
+      reason: "from fork stranger/models",
+      fork: "stranger/models",
+    });
     expect(await trust.judge(1)).toEqual({ trusted: true });
     expect(reads(before, "repos/get")).toBe(1);
   });
@@ -89,7 +97,11 @@ describe("RunTrust", () => {
   it("a run named explicitly may have any event, but not a fork's code", async () => {
     const trust = new RunTrust({ repository, repositoryId: ownId, github: () => Promise.resolve(client) });
     expect(await trust.judgeNamed(2)).toEqual({ trusted: true });
-    expect(await trust.judgeNamed(3)).toEqual({ trusted: false, reason: "from fork stranger/models" });
+    expect(await trust.judgeNamed(3)).toEqual({
+      trusted: false,
+      reason: "from fork stranger/models",
+      fork: "stranger/models",
+    });
     expect(trust.passedOver()).toEqual([{ runId: 3, reason: "from fork stranger/models" }]);
   });
 });
