@@ -1,7 +1,7 @@
 // evaluate-gate through the rig against the GitHub REST double (validated against GitHub's OpenAPI
 // description), Azurite and the results service: baselines found through the API, the sticky comment,
 // races, fork PRs and their companion, check runs and permission errors.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -591,6 +591,77 @@ describe("baselines only from this repository's trusted runs", () => {
     expect(reportJson(result).baseline.passedOver).toEqual([
       { runId: forkRun.runId, reason: "from fork contributor/digits" },
     ]);
+  });
+});
+
+describe("rules files on pull requests", () => {
+  // The rules a PR is judged by come from its base commit: a PR cannot loosen them for itself.
+  const RULES_FILE = ".github/gate-rules.txt";
+  let number = 70;
+
+  async function gateOnPull(files: { base?: string; pr: string }): Promise<ActionResult> {
+    number++;
+    const baseSha = fakeSha("rules-base", String(number));
+    if (files.base !== undefined) github.state.seedFiles(REPO, baseSha, { [RULES_FILE]: files.base });
+    github.state.seedPull(REPO, {
+      number,
+      head: { ref: `rules-${number}`, sha: fakeSha("rules-pr", String(number)) },
+      base: { sha: baseSha },
+    });
+    const run = pullRequestRun(github, services, {
+      number,
+      headSha: fakeSha("rules-pr", String(number)),
+      baseSha,
+    });
+    const workspace = mkdtempSync(join(tmpdir(), "mlops-rules-"));
+    mkdirSync(join(workspace, ".github"));
+    writeFileSync(join(workspace, RULES_FILE), files.pr);
+    writeFileSync(join(workspace, "metrics.json"), JSON.stringify({ accuracy: 0.5 }));
+    return runAction({
+      action: "evaluate-gate",
+      inputs: { rules: RULES_FILE, candidate: "metrics.json", baseline: "none" },
+      workspace,
+      runnerTemp: mkdtempSync(join(tmpdir(), "mlops-job-")),
+      ...run.step(),
+    });
+  }
+
+  function policyFiles(result: ActionResult): unknown {
+    return (
+      JSON.parse(readFileSync(result.outputs["report-json"] ?? "", "utf8")) as { policyFiles?: unknown }
+    ).policyFiles;
+  }
+
+  it("a PR that loosens accuracy >= 0.9 to >= 0.1 is still judged by 0.9, and the comment says the rules changed", async () => {
+    const result = await gateOnPull({ base: "accuracy >= 0.9\n", pr: "accuracy >= 0.1\n" });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.verdict).toBe("fail");
+    const comment = github.state.comments(REPO, number).at(-1)?.body ?? "";
+    expect(comment).toContain("rules changed in this PR: not applied until merged");
+    expect(comment).toContain("accuracy &gt;= 0.9"); // the rule applied, escaped for markdown
+    expect(comment).not.toContain("accuracy &gt;= 0.1");
+    expect(result.summary).toContain("rules changed in this PR: not applied until merged");
+    expect(policyFiles(result)).toEqual([
+      { input: "rules", file: RULES_FILE, baseSha: fakeSha("rules-base", String(number)), change: "changed" },
+    ]);
+    expect(
+      result.annotations.some((a) => a.level === "warning" && a.message.includes("not applied until merged")),
+    ).toBe(true);
+  });
+
+  it("a rules file the PR adds is applied as written, and the report says it is new", async () => {
+    const result = await gateOnPull({ pr: "accuracy >= 0.1\n" });
+    expect(result.exitCode).toBe(0);
+    const comment = github.state.comments(REPO, number).at(-1)?.body ?? "";
+    expect(comment.replaceAll("\\", "")).toContain(`rules file ${RULES_FILE} is new in this PR`);
+    expect(policyFiles(result)).toMatchObject([{ change: "added" }]);
+  });
+
+  it("an unchanged rules file is judged as it is, without a warning", async () => {
+    const result = await gateOnPull({ base: "accuracy >= 0.4\n", pr: "accuracy >= 0.4\n" });
+    expect(result.exitCode).toBe(0);
+    expect(result.summary).not.toContain("changed in this PR");
+    expect(policyFiles(result)).toMatchObject([{ change: "unchanged" }]);
   });
 });
 

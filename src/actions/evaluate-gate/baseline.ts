@@ -125,7 +125,7 @@ export async function resolveBaseline(
       const { trust } = trustedRuns(context);
       const named = await trust.judgeNamed(spec.runId);
       if (!named.trusted) {
-        const fork = named.reason.replace(/^from fork /, "the fork ").replace(/^from /, "");
+        const fork = named.fork === undefined ? "another repository" : `the fork ${named.fork}`;
         return none(
           `run:${spec.runId}`,
           `run ${spec.runId} ran the code of ${fork}: a fork's artifact is never a baseline`,

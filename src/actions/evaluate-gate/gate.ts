@@ -30,6 +30,7 @@ import { resolveBaseline } from "./baseline.ts";
 import { expandCandidates, loadMetricsSource } from "./candidates.ts";
 import { createGateCheckRun } from "./check-run.ts";
 import type { GateInputs } from "./inputs.ts";
+import { policyAsOfBase } from "./policy-files.ts";
 import { postStickyComment, type CommentOutcome } from "./sticky-comment.ts";
 
 export interface GateResult {
@@ -43,19 +44,26 @@ export interface GateResult {
 /** The comment leaves room for the run marker and the link to the full report. */
 const COMMENT_BUDGET = 65_536 - 512;
 
-export async function gate(inputs: GateInputs, env: NodeJS.ProcessEnv = process.env): Promise<GateResult> {
+export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.env): Promise<GateResult> {
   const payload = readEventPayload(env);
   const context = readRunContext(env, payload);
   const [owner = "", repo = ""] = context.repository.split("/");
-  const runnerTemp = resolve(env.RUNNER_TEMP ?? join(inputs.workspace, ".mlops-tmp"));
+  const runnerTemp = resolve(env.RUNNER_TEMP ?? join(given.workspace, ".mlops-tmp"));
   let client: GitHubClient | undefined;
   const github = async (): Promise<GitHubClient> => {
     if (!client) {
       const { createOctokit } = await import("../../lib/octokit.ts");
-      client = createOctokit(inputs.token);
+      client = createOctokit(given.token);
     }
     return client;
   };
+  // A pull request is judged by the rules and directions of its base commit.
+  const { inputs, policyFiles } = await policyAsOfBase(given, {
+    eventName: context.event,
+    payload,
+    repository: { owner, repo },
+    github,
+  });
 
   const candidates: CandidateInput[] = [];
   const recordDigests = new Map<string, string>();
@@ -100,6 +108,7 @@ export async function gate(inputs: GateInputs, env: NodeJS.ProcessEnv = process.
     directions: inputs.directions.text,
     ...(inputs.directions.file ? { directionsFile: inputs.directions.file } : {}),
     ...(inputs.rankBy ? { rankBy: inputs.rankBy } : {}),
+    policyFiles,
     failOn: inputs.failOn,
     requireBaseline: inputs.requireBaseline,
     candidates: candidates.map((c) => ({

@@ -18,7 +18,14 @@ export interface RunFacts {
   headRepositoryName?: string | undefined;
 }
 
-export type Trust = { trusted: true } | { trusted: false; reason: string };
+export type Trust =
+  | { trusted: true }
+  | {
+      trusted: false;
+      reason: string;
+      /** For a fork's run: the fork's "owner/name" when it is known. */
+      fork?: string;
+    };
 
 /** Forks' runs read only to name the fork: a flood of fork runs costs at most this many requests. */
 const FORK_NAME_LOOKUPS = 10;
@@ -65,9 +72,9 @@ export class RunTrust {
 
   /** The runs passed over so far, each once, with the reason. */
   passedOver(): PassedOverRun[] {
-    return [...this.judged]
-      .filter((entry): entry is [number, { trusted: false; reason: string }] => !entry[1].trusted)
-      .map(([runId, trust]) => ({ runId, reason: trust.reason }));
+    return [...this.judged].flatMap(([runId, trust]) =>
+      trust.trusted ? [] : [{ runId, reason: trust.reason }],
+    );
   }
 
   /** Whether an artifact of run `runId` may be a baseline; `headRepositoryId` from the artifact if known. */
@@ -93,7 +100,7 @@ export class RunTrust {
     if (headRepositoryId !== undefined && headRepositoryId !== own) {
       const named = this.runs.has(runId) || this.forkLookups++ < FORK_NAME_LOOKUPS;
       const run = named ? await this.run(runId) : undefined;
-      return { trusted: false, reason: forkReason(run?.headRepositoryName, headRepositoryId) };
+      return forkTrust(run?.headRepositoryName, headRepositoryId);
     }
     const run = await this.run(runId);
     if (run === undefined) return { trusted: false, reason: "run not found" };
@@ -107,7 +114,7 @@ export class RunTrust {
   private async fromFork(run: RunFacts): Promise<Trust> {
     const own = await this.ownId();
     if (run.headRepositoryId === own) return { trusted: true };
-    return { trusted: false, reason: forkReason(run.headRepositoryName, run.headRepositoryId) };
+    return forkTrust(run.headRepositoryName, run.headRepositoryId);
   }
 
   private run(runId: number): Promise<RunFacts | undefined> {
@@ -145,7 +152,8 @@ export class RunTrust {
   }
 }
 
-function forkReason(name: string | undefined, id: number | undefined): string {
-  if (name !== undefined) return `from fork ${name}`;
-  return id === undefined ? "from an unknown head repository" : `from a fork (repository id ${id})`;
+function forkTrust(name: string | undefined, id: number | undefined): Trust {
+  if (name !== undefined) return { trusted: false, reason: `from fork ${name}`, fork: name };
+  const reason = id === undefined ? "from an unknown head repository" : `from a fork (repository id ${id})`;
+  return { trusted: false, reason };
 }

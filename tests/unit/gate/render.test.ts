@@ -378,3 +378,40 @@ describe("size limits", () => {
     expect(tight).toMatch(/… and \d+ more rows not shown here .*: see mlops-gate\.json\./);
   });
 });
+
+describe("what a reviewer must see in the header", () => {
+  const candidates: CandidateInput[] = [{ label: "metrics.json", metrics: { accuracy: 0.95 } }];
+
+  it("lists the runs passed over for the baseline (five, then a count), escaped", () => {
+    const passedOver = Array.from({ length: 7 }, (_, index) => ({
+      runId: 100 + index,
+      reason: index === 0 ? "from fork evil/x <img>" : "event pull_request",
+    }));
+    const report = evaluateGate({
+      rules: "accuracy >= 0.9",
+      candidates,
+      baseline: { available: false, reason: "no artifact on main yet", passedOver },
+    });
+    expect(report.baseline.passedOver).toEqual(passedOver);
+    const comment = renderComment(report, { maxChars: 2_000 });
+    expect(comment).toContain("run 100: from fork evil/x &lt;img&gt;");
+    expect(comment).toContain("run 104: event pull\\_request · … and 2 more");
+    expect(comment).not.toContain("run 105");
+  });
+
+  it("says a changed rules file was not applied, and a new one was", () => {
+    const report = evaluateGate({
+      rules: "accuracy >= 0.9",
+      candidates,
+      baseline: { available: false, reason: "none" },
+      policyFiles: [
+        { input: "rules", file: ".github/gate-rules.txt", baseSha: "a".repeat(40), change: "changed" },
+        { input: "directions", file: "directions.txt", baseSha: "a".repeat(40), change: "added" },
+      ],
+    });
+    const comment = renderComment(report, { maxChars: 2_000 });
+    expect(comment).toContain("⚠️ rules changed in this PR: not applied until merged.");
+    expect(comment).toContain("as of the base commit aaaaaaa");
+    expect(comment).toContain("⚠️ directions file directions.txt is new in this PR");
+  });
+});
