@@ -18,23 +18,37 @@ if ! "$node24" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 2
   fi
 fi
 
-# Debian packages: real training (scikit-learn), interval checks (scipy), the examples' own tests (pytest).
+# Debian packages for the Python modules the tests, the examples and their tests import through
+# /usr/bin/python3 (or a venv over its site-packages): one "module package" a line. The one definition:
+# tests/unit/python-modules.test.ts scans every Python snippet and file the tests run and fails when one
+# imports a module that is neither in the standard library, nor the repository's own, nor listed here.
+python_modules="
+sklearn python3-sklearn
+scipy.stats python3-scipy
+numpy python3-numpy
+joblib python3-joblib
+threadpoolctl python3-threadpoolctl
+mpmath python3-mpmath
+pytest python3-pytest
+yaml python3-yaml
+ensurepip python3-venv
+pip python3-pip
+wheel python3-wheel
+setuptools python3-setuptools
+pipenv.vendor.plette pipenv
+poetry.packages.locker python3-poetry
+"
 py=/usr/bin/python3
 missing=()
-"$py" -c 'import sklearn' 2>/dev/null || missing+=(python3-sklearn)
-"$py" -c 'import scipy.stats' 2>/dev/null || missing+=(python3-scipy)
-"$py" -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
-"$py" -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
-# setup-env's tests: venvs (ensurepip), wheels built offline, and the pipenv/poetry lockfile checks.
-"$py" -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
-"$py" -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
-"$py" -c 'import wheel, setuptools' 2>/dev/null || missing+=(python3-wheel python3-setuptools)
-[ -f /usr/lib/python3/dist-packages/pipenv/vendor/plette/pipfiles.py ] || missing+=(pipenv)
-"$py" -c 'import poetry.packages.locker' 2>/dev/null || missing+=(python3-poetry)
+while read -r module package; do
+  [ -n "$module" ] || continue
+  "$py" -c "import $module" 2>/dev/null || missing+=("$package")
+done <<<"$python_modules"
 command -v flake8 >/dev/null || missing+=(flake8)
 command -v git >/dev/null || missing+=(git)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
     echo "::group::apt-get install ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" python3-minimal

@@ -13,6 +13,17 @@ export function assertArtifactsSupported(feature: string, fix: string): void {
   }
 }
 
+/**
+ * Why `feature` cannot reach the artifact service in this job, or undefined. The runner hands actions
+ * ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL; a self-hosted runner or container set up by hand (or a
+ * local runner such as act) may not.
+ */
+export function artifactServiceProblem(feature: string): string | undefined {
+  const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
+  if (missing.length === 0) return undefined;
+  return `${feature} needs GitHub's artifact service, but ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not set in this job: uploading needs a GitHub-hosted runner, or a self-hosted one that passes the runner's ACTIONS_* variables to the step (a container or local runner set up by hand may not).`;
+}
+
 export interface UploadedArtifact {
   id: number;
   size: number;

@@ -16,12 +16,23 @@ export interface ParsedJson {
   nonFinite: NonFiniteToken[];
 }
 
+/**
+ * How deep metrics, params and records may nest. Real files use a few levels; a file nested thousands
+ * deep is a mistake or an attack, and would otherwise overflow the stack with an unreadable error.
+ */
+export const MAX_NESTING = 100;
+
+/** The error for a document nested deeper than MAX_NESTING. */
+export function tooDeepProblem(): string {
+  return `nested more than ${MAX_NESTING} levels deep (mappings or lists inside each other)`;
+}
+
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const WORD = /-?[A-Za-z_][A-Za-z0-9_]*/y;
 
-/** Parse JSON text (with Python's NaN/Infinity). `file` names the source in errors. */
-export function parseJsonText(text: string, file: string): ParsedJson {
+/** Parse JSON text (with Python's NaN/Infinity). `file` names the source in errors, `what` its content. */
+export function parseJsonText(text: string, file: string, what = "metrics"): ParsedJson {
   const nonFinite: NonFiniteToken[] = [];
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
@@ -39,7 +50,7 @@ export function parseJsonText(text: string, file: string): ParsedJson {
   const fail = (problem: string, at = pos): never => {
     const { line, column } = where(at);
     throw new ConfigurationError(
-      `${file}:${line}:${column}: not valid JSON: ${problem}. Fix the file so it is a JSON object of metrics.`,
+      `${file}:${line}:${column}: not valid JSON: ${problem}. Fix the file so it is a JSON object of ${what}.`,
       { file, line, column },
     );
   };
@@ -75,6 +86,7 @@ export function parseJsonText(text: string, file: string): ParsedJson {
   const parseValue = (path: string[]): unknown => {
     skipSpace();
     const c = text[pos];
+    if ((c === "{" || c === "[") && path.length >= MAX_NESTING) fail(tooDeepProblem());
     if (c === "{") {
       pos++;
       const out: Record<string, unknown> = {};

@@ -90,10 +90,13 @@ export function parseParamsOverride(text: string): Params {
     value = parseYamlText(text, "params", "a mapping").value;
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
+    const problem = error.message.replace(/^params(:\d+:\d+)?: /, "").replace(/ Fix (the file|it) .*$/, "");
     throw new InputError(
       "params",
       text,
-      `is not valid YAML or JSON (${error.message.replace(/^params(:\d+:\d+)?: not valid YAML: /, "").replace(/ Fix the file.*$/, "")})`,
+      problem.startsWith("not valid YAML: ")
+        ? `is not valid YAML or JSON (${problem.slice("not valid YAML: ".length)})`
+        : problem.replace(/^cannot read the YAML: /, "cannot be used: ").replace(/\.$/, ""),
       "Give a mapping, e.g. '{\"epochs\": 5, \"lr\": 0.1}' or '${{ toJSON(inputs) }}'.",
     );
   }

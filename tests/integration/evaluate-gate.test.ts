@@ -251,6 +251,26 @@ describe("verdicts", () => {
     expect(errors(result).join("\n")).toMatch(/fail-on 'error' does not allow/);
   });
 
+  it("without the artifact service still gates: the missing upload is a warning", async () => {
+    const run = pushRun(github, services, "no-artifacts", fakeSha("no-artifacts-1"));
+    const workspace = mkdtempSync(join(tmpdir(), "mlops-gate-"));
+    writeFileSync(join(workspace, "metrics.json"), '{"accuracy": 0.95}\n');
+    const step = run.step();
+    const result = await runAction({
+      action: "evaluate-gate",
+      inputs: { candidate: "metrics.json", rules: "accuracy >= 0.9", baseline: "none" },
+      workspace,
+      github: step.github,
+      env: {}, // no ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL, as on a runner set up by hand
+    });
+    expect(result.exitCode, JSON.stringify(result.annotations)).toBe(0);
+    expect(result.outputs).toMatchObject({ verdict: "pass", passed: "true" });
+    const warnings = result.annotations.filter((a) => a.level === "warning").map((a) => a.message);
+    expect(warnings.join("\n")).toMatch(
+      /Uploading the gate record \(mlops-gate-.*\) needs GitHub's artifact service, but ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are not set in this job/,
+    );
+  });
+
   it("without rules reports only, and warns that nothing is gated", async () => {
     const run = pushRun(github, services, "no-rules", fakeSha("no-rules-1"));
     const job = await trainJob(run, { "model-name": "ungated" });

@@ -1,6 +1,8 @@
 // train-model when things go wrong: bad inputs, a failing command, a timeout and a cancelled job. Every
 // case runs the bundle through the rig and checks the exit code, the message and what is left behind.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runAction, type ActionResult } from "../rig/index.ts";
@@ -131,6 +133,32 @@ describe("bad input gets a clear error naming the input, the value and the fix",
     ],
     ["data-paths that do not exist", { ...BASE, "data-paths": "datasets/" }, /Input 'data-paths'.*datasets/],
     [
+      "a metrics file nested 5000 deep",
+      {
+        ...BASE,
+        command: `mkdir -p model && echo 1 > model/m && python3 -c "print('{\\"a\\": ' * 5000 + '1' + '}' * 5000)" > metrics.json`,
+      },
+      /metrics\.json:1:\d+: not valid JSON: nested more than 100 levels deep/,
+    ],
+    [
+      "a YAML alias bomb in params",
+      {
+        ...BASE,
+        params: [
+          "a: &a [x, x, x, x, x, x, x, x, x, x]",
+          "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
+          "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+          "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
+        ].join("\n"),
+      },
+      /Input 'params' cannot be used: its aliases \(\*name\) expand to more than 1000 values, which looks like an "alias bomb"/,
+    ],
+    [
+      "an artifact-name with a slash",
+      { ...BASE, "artifact-name": "models/v1" },
+      /Input 'artifact-name' contains "\/", which artifact names may not \(got "models\/v1"\)\. Use a name without/,
+    ],
+    [
       "code-paths that do not exist",
       { ...BASE, "code-paths": "src/" },
       /Input 'code-paths' does not exist \(got "src\/"\)/,
@@ -143,10 +171,81 @@ describe("bad input gets a clear error naming the input, the value and the fix",
     const result = await train(workspace, inputs);
     expect(result.exitCode).toBe(1);
     expect(errors(result)).toMatch(message);
+    // A user's mistake never shows a stack.
+    expect(errors(result)).not.toMatch(/Unexpected failure|\n\s+at /);
     // Nothing half-written: no run record exported, no outputs claiming a model.
     expect(result.env.MLOPS_RUN_RECORD).toBeUndefined();
     expect(result.outputs["model-digest"]).toBeUndefined();
   });
+});
+
+describe("a runner without the artifact service", () => {
+  it("says before training that upload needs ACTIONS_RUNTIME_TOKEN, and offers upload: false", async () => {
+    const workspace = checkoutExample("quickstart");
+    const result = await train(workspace, {
+      ...BASE,
+      upload: "true",
+      command: "touch trained && python3 train.py",
+    });
+    expect(result.exitCode).toBe(1);
+    expect(errors(result)).toMatch(
+      /Uploading the model \(upload: true\) needs GitHub's artifact service, but ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are not set in this job: uploading needs a GitHub-hosted runner, or a self-hosted one .* Or set 'upload: false'/,
+    );
+    expect(existsSync(join(workspace, "trained"))).toBe(false);
+  });
+
+  it("an invalid artifact-name fails before training too", async () => {
+    const workspace = checkoutExample("quickstart");
+    const result = await train(workspace, {
+      ...BASE,
+      upload: "true",
+      "artifact-name": "run:1",
+      command: "touch trained && python3 train.py",
+    });
+    expect(result.exitCode).toBe(1);
+    expect(errors(result)).toMatch(/Input 'artifact-name' contains ":"/);
+    expect(existsSync(join(workspace, "trained"))).toBe(false);
+  });
+});
+
+describe("a full disk", () => {
+  // A 2 MiB tmpfs as RUNNER_TEMP (mounting needs root, as on our CI machines), unmounted afterwards.
+  it.skipIf(process.getuid?.() !== 0)(
+    "names the path and the free space when staging the artifact hits ENOSPC, and leaves nothing staged",
+    async () => {
+      const runnerTemp = mkdtempSync(join(tmpdir(), "mlops-full-disk-"));
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", runnerTemp]);
+      try {
+        const workspace = checkoutExample("quickstart");
+        const result = await train(
+          workspace,
+          {
+            ...BASE,
+            upload: "true",
+            "model-name": "big",
+            command: `mkdir -p model && head -c 3000000 /dev/zero > model/weights.bin && echo '{"accuracy": 0.9}' > metrics.json`,
+          },
+          {
+            runnerTemp,
+            // Staging comes before any request: these only get the upload that far.
+            env: { ACTIONS_RUNTIME_TOKEN: "token", ACTIONS_RESULTS_URL: "http://127.0.0.1:9/" },
+          },
+        );
+        expect(result.exitCode).toBe(1);
+        const staging = join(runnerTemp, "mlops", "big", "artifact");
+        expect(errors(result)).toMatch(
+          new RegExp(
+            `No space left on the device to stage the artifact \\(3000000 bytes of model\\) at ${staging}/model/weights\\.bin \\(its file system has [\\d.]+ (bytes|KiB|MiB) free of 2\\.0 MiB\\)\\. Free disk space`,
+          ),
+        );
+        expect(errors(result)).not.toMatch(/Unexpected failure/);
+        expect(existsSync(staging)).toBe(false);
+      } finally {
+        execFileSync("umount", [runnerTemp]);
+        rmSync(runnerTemp, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("GitHub Enterprise Server", () => {

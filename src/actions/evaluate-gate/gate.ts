@@ -21,7 +21,7 @@ import {
   type CandidateInput,
   type GateReport,
 } from "../../gate/index.ts";
-import { assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
+import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { defaultBranch, pullRequestBase, readEventPayload, repositoryId } from "../../lib/event.ts";
 import { appendSummary } from "../../lib/summary.ts";
@@ -233,6 +233,14 @@ async function uploadGateArtifact(commentKey: string, files: string[], root: str
     assertArtifactsSupported("Uploading the gate record", "");
   } catch (error) {
     core.warning(`${String(error)} The gate record stays at ${root}.`);
+    return;
+  }
+  // The verdict stands without the artifact: where no artifact service exists the gate still works.
+  const problem = artifactServiceProblem(`Uploading the gate record (${name})`);
+  if (problem !== undefined) {
+    core.warning(
+      `${problem} The gate record stays at ${root}; only the fork-PR companion and publish-model need it.`,
+    );
     return;
   }
   try {

@@ -3,6 +3,9 @@ import { basename, isAbsolute, relative, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
 import { ConfigurationError, InputError } from "../../lib/errors.ts";
 
+/** Characters @actions/artifact rejects in an artifact name (NTFS limits, path separators). */
+const ARTIFACT_NAME_FORBIDDEN = ['"', ":", "<", ">", "|", "*", "?", "\r", "\n", "\\", "/"];
+
 export interface TrainInputs {
   command: string;
   /** Absolute. */
@@ -66,6 +69,17 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
       "Use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit).",
     );
   }
+  const artifactName = inputs.optional("artifact-name") ?? `mlops-run-${modelName}`;
+  // @actions/artifact's own check, made here so that a bad name fails before training, not after it.
+  const badCharacter = ARTIFACT_NAME_FORBIDDEN.find((char) => artifactName.includes(char));
+  if (badCharacter !== undefined) {
+    throw new InputError(
+      "artifact-name",
+      artifactName,
+      `contains ${JSON.stringify(badCharacter)}, which artifact names may not`,
+      `Use a name without ${ARTIFACT_NAME_FORBIDDEN.map((c) => JSON.stringify(c)).join(" ")}, e.g. 'mlops-run-${modelName}' (the default).`,
+    );
+  }
   const timeoutMinutes = inputs.number("timeout-minutes", { min: 0.01, max: 60 * 24 * 3 });
   return {
     command: inputs.required(
@@ -85,7 +99,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
     cache: inputs.boolean("cache", true),
     cacheMaxBytes: (inputs.number("cache-max-size", { min: 0 }) ?? 2048) * 1024 * 1024,
     upload: inputs.boolean("upload", true),
-    artifactName: inputs.optional("artifact-name") ?? `mlops-run-${modelName}`,
+    artifactName,
     retentionDays: inputs.number("retention-days", { integer: true, min: 1, max: 90 }),
     timeoutMs: timeoutMinutes === undefined ? undefined : Math.round(timeoutMinutes * 60_000),
   };

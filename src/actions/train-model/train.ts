@@ -6,7 +6,7 @@ import { copyFile, link, mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { ConfigurationError } from "../../lib/errors.ts";
-import { assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
+import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
 import { readEventPayload } from "../../lib/event.ts";
 import { readMetricsFile, readHistoryFile } from "../../metrics/index.ts";
@@ -19,6 +19,7 @@ import {
   hashLockfiles,
 } from "../../fingerprint/index.ts";
 import { profileCsv } from "../../profile/index.ts";
+import { diskFullError } from "../../record/disk-space.ts";
 import { readRunRecord, writeRunRecord } from "../../record/record-io.ts";
 import {
   ARTIFACT_MODEL_DIR,
@@ -69,6 +70,13 @@ export async function train(
       "Uploading the model (upload: true)",
       "Set 'upload: false' on GitHub Enterprise Server.",
     );
+    // Before training, not after an hour of it.
+    const problem = artifactServiceProblem("Uploading the model (upload: true)");
+    if (problem !== undefined) {
+      throw new ConfigurationError(
+        `${problem} Or set 'upload: false' to keep the model and run record on the runner only (evaluate-gate can still read the record in the same job).`,
+      );
+    }
   }
   await rm(outputDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
@@ -347,15 +355,20 @@ async function uploadRun(
       record.model.kind === "file" ? dirname(inputs.modelPath) : inputs.modelPath,
     );
     const files: string[] = [];
-    for (const file of record.model.files) {
-      const target = join(staging, ARTIFACT_MODEL_DIR, file.path);
-      await mkdir(dirname(target), { recursive: true });
-      await linkOrCopy(join(modelRoot, file.path), target);
-      files.push(target);
-    }
-    const recordTarget = join(staging, basename(recordPath));
-    await copyFile(recordPath, recordTarget);
-    files.push(recordTarget);
+    const stage = async (from: string, to: string): Promise<void> => {
+      try {
+        await mkdir(dirname(to), { recursive: true });
+        await linkOrCopy(from, to);
+      } catch (error) {
+        // Nothing half-staged is left to fill the disk further.
+        await rm(staging, { recursive: true, force: true });
+        throw await diskFullError(error, to, `stage the artifact (${record.model.size} bytes of model) at`);
+      }
+      files.push(to);
+    };
+    for (const file of record.model.files)
+      await stage(join(modelRoot, file.path), join(staging, ARTIFACT_MODEL_DIR, file.path));
+    await stage(recordPath, join(staging, basename(recordPath)));
     const uploaded = await uploadArtifact(inputs.artifactName, files, staging, {
       retentionDays: inputs.retentionDays,
       compressionLevel: 0,

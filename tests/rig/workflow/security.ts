@@ -16,6 +16,7 @@ export type Rule =
   | "untrusted-checkout"
   | "missing-concurrency"
   | "missing-timeout"
+  | "unverified-download"
   | "invalid-yaml";
 
 export interface Finding {
@@ -67,6 +68,23 @@ function unsafeReferences(text: string): string[] {
   return [...new Set(found)];
 }
 
+/** A download in a script: curl, wget or PowerShell's Invoke-WebRequest of a URL. */
+const download = /\b(?:curl|wget|Invoke-WebRequest|iwr)\b[^\n]*\bhttps?:\/\//;
+/** The download piped straight into something that runs or unpacks it, so nothing can check it first. */
+const pipedDownload =
+  /\b(?:curl|wget)\b[^\n|]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|\b(?:curl|wget)\b[^\n|]*\|\s*(?:sudo\s+)?(?:tar|python3?|perl|ruby|node|bunzip2|gunzip|unzip)\b/;
+/** A checksum check of what was downloaded, in the same script. */
+const checksumCheck = /\b(?:sha256sum|sha512sum|shasum)\b[^\n]*(?:\s-c\b|--check\b)/;
+
+/** Why a script's download is unverified, or undefined. */
+function unverifiedDownload(script: string): string | undefined {
+  if (pipedDownload.test(script))
+    return "pipes a download into a shell or unpacker, so nothing checks what arrived";
+  if (download.test(script) && !checksumCheck.test(script))
+    return "downloads a file without checking its checksum (sha256sum --check)";
+  return undefined;
+}
+
 const privilegedEvents = ["pull_request_target", "workflow_run"];
 /** Expressions and refs that name the pull request's head (its untrusted code). */
 const headReference =
@@ -111,6 +129,14 @@ export function checkText(file: string, text: string, options: CheckOptions = {}
             "expression-in-run",
             run,
             `${label}: \${{ ${unsafe.join(" }}, ${{ ")} }} is expanded into the script before the shell runs it (script injection); pass it through env: and use "$NAME".`,
+          );
+        }
+        const unverified = unverifiedDownload(run.value);
+        if (unverified !== undefined) {
+          add(
+            "unverified-download",
+            run,
+            `${label}: ${unverified}; pin the file's sha256 and check it before use, or install through a pinned action or a package manager.`,
           );
         }
         if (

@@ -1,9 +1,12 @@
-// The composite wrapper, checked structurally (the rig runs JavaScript actions only): it pins setup-python by
-// full SHA, calls the install step through the self-repository reference, and passes every input and output.
-import { readFileSync } from "node:fs";
+// The composite wrapper, checked structurally: it pins setup-python by full SHA, calls the install step
+// through the self-repository reference, and passes every input and output. Its own bash step (the
+// Python version) runs in the rig's workflow runner.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { runWorkflow, type StepRecord } from "../../rig/workflow/index.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
 
@@ -48,4 +51,41 @@ describe("actions/setup-env (composite)", () => {
   it("has an install step that runs the setup-env bundle on node24", () => {
     expect(install.runs).toEqual({ using: "node24", main: "../../../dist/setup-env/index.js" });
   });
+});
+
+describe("actions/setup-env (composite) run by the rig's workflow runner", () => {
+  /** A one-job workflow calling the composite with `python-version`; returns the composite's step. */
+  async function setupEnvStep(pythonVersion: string): Promise<StepRecord> {
+    const dir = mkdtempSync(join(tmpdir(), "mlops-setup-env-wf-"));
+    const workflow = join(dir, "w.yml");
+    const doc = {
+      on: "workflow_dispatch",
+      jobs: {
+        env: {
+          "runs-on": "ubuntu-24.04",
+          steps: [{ uses: "./actions/setup-env", with: { "python-version": pythonVersion, manager: "pip" } }],
+        },
+      },
+    };
+    writeFileSync(workflow, JSON.stringify(doc));
+    const run = await runWorkflow({ workflow, event: { name: "workflow_dispatch" } });
+    const step = run.jobs.env?.steps[0];
+    if (step === undefined) throw new Error("the job ran no step");
+    return step;
+  }
+
+  it("refuses a python-version with a line break instead of letting it write other outputs", async () => {
+    const step = await setupEnvStep("3.12\nsmuggled=yes");
+    const version = step.steps?.[0];
+    expect(version?.outputs).not.toHaveProperty("smuggled");
+    expect(version?.outcome).toBe("failure");
+    expect(version?.annotations.map((a) => a.message)).toContain(
+      "Input 'python-version' has a line break (got \"3.12\\nsmuggled=yes\"). Give one version, e.g. '3.12', or leave it empty to read .python-version.",
+    );
+  }, 60_000);
+
+  it("writes python-version in the delimited form the runner reads back whole", async () => {
+    const step = await setupEnvStep("3.11");
+    expect(step.steps?.[0]?.outputs).toEqual({ "python-version": "3.11" });
+  }, 60_000);
 });

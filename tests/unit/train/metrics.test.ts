@@ -232,3 +232,41 @@ describe("history", () => {
     expect((await readHistoryFile(join(dir, "h.csv"))).steps).toEqual([{ a: 1 }]);
   });
 });
+
+describe("metrics nested absurdly deep", () => {
+  const deep = 5000;
+  it.each([
+    [
+      "JSON mappings",
+      "m.json",
+      '{"a":'.repeat(deep) + "1" + "}".repeat(deep),
+      /^m\.json:1:501: not valid JSON: nested more than 100 levels deep/,
+    ],
+    [
+      "JSON lists",
+      "m.json",
+      '{"a":' + "[".repeat(deep) + "1" + "]".repeat(deep) + "}",
+      /^m\.json:1:\d+: not valid JSON: nested more than 100 levels deep/,
+    ],
+    [
+      "YAML flow",
+      "m.yaml",
+      "a: " + "{b: ".repeat(deep) + "1" + "}".repeat(deep),
+      /^m\.yaml:1:\d+: not valid YAML: nested more than 100 levels deep/,
+    ],
+    [
+      "YAML blocks, 150 deep",
+      "m.yaml",
+      Array.from({ length: 150 }, (_, i) => `${" ".repeat(i)}a:`).join("\n") + " 1",
+      /^m\.yaml: cannot read the YAML: nested more than 100 levels deep/,
+    ],
+  ])("%s: a clear error, not a stack overflow", (_kind, file, text, message) => {
+    const format = file.endsWith(".json") ? "json" : "yaml";
+    expect(errorOf(() => parseMetricsText(text, file, format)).message).toMatch(message);
+  });
+
+  it("still reads 100 levels", () => {
+    const text = '{"a":'.repeat(99) + "1" + "}".repeat(99);
+    expect(Object.keys(parseMetricsText(text, "m.json", "json").metrics)).toHaveLength(1);
+  });
+});

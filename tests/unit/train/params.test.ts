@@ -137,3 +137,34 @@ describe("params", () => {
     expect(Object.keys(merged)).toEqual(["__proto__"]);
   });
 });
+
+describe("a YAML alias bomb", () => {
+  const bomb = [
+    "a: &a [x, x, x, x, x, x, x, x, x, x]",
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+    "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
+  ].join("\n");
+
+  it("in the params input is an InputError naming 'params'", () => {
+    let error: unknown;
+    try {
+      parseParamsOverride(bomb);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).input).toBe("params");
+    expect((error as Error).message).toMatch(
+      /^Input 'params' cannot be used: its aliases \(\*name\) expand to more than 1000 values, which looks like an "alias bomb" \(billion laughs\)\. Write the values out, or use fewer aliases \(got "a: &a/,
+    );
+  });
+
+  it("in a params file names the file", async () => {
+    const dir = workdir({ "params.yaml": bomb });
+    await expect(loadParams({ workingDirectory: dir })).rejects.toThrow(
+      /^params\.yaml: cannot read the YAML: its aliases \(\*name\) expand to more than 1000 values/,
+    );
+    await expect(loadParams({ workingDirectory: dir })).rejects.toBeInstanceOf(ConfigurationError);
+  });
+});

@@ -142,3 +142,29 @@ describe("generated JSON Schema", () => {
     expect(execFileSync(node, ["--version"], { encoding: "utf8" })).toMatch(/^v24\./);
   });
 });
+
+describe("writing on a full disk", () => {
+  // A 64 KiB tmpfs (mounting needs root, as on our CI machines), unmounted afterwards.
+  it.skipIf(process.getuid?.() !== 0)(
+    "names the file and the free space, and leaves no temp file behind",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "mlops-full-"));
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]);
+      try {
+        const record = sampleRecord();
+        record.params = { blob: "x".repeat(200_000) };
+        const path = join(dir, "mlops-run.json");
+        const error = await writeRunRecord(path, record).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigurationError);
+        expect((error as Error).message).toMatch(
+          new RegExp(
+            `^No space left on the device to write ${path} \\(its file system has [\\d.]+ (bytes|KiB) free of 64\\.0 KiB\\)`,
+          ),
+        );
+        expect(readdirSync(dir)).toEqual([]);
+      } finally {
+        execFileSync("umount", [dir]);
+      }
+    },
+  );
+});

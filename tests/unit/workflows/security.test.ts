@@ -130,6 +130,22 @@ describe("the security check", () => {
     expect(rules(text).sort()).toEqual(["missing-concurrency", "missing-timeout"]);
   });
 
+  it("flags a download piped into tar or a shell, and one without a checksum check", () => {
+    const run = (script: string) =>
+      rules(workflow(`    steps:\n      - run: |\n${script.replace(/^/gm, "          ")}\n`));
+    expect(
+      run("curl -fsSL https://micro.mamba.pm/api/micromamba/linux-64/2.0.5 | tar -xj bin/micromamba"),
+    ).toEqual(["unverified-download"]);
+    expect(run("curl -sSf https://example.com/install.sh | sh")).toEqual(["unverified-download"]);
+    expect(run("wget -q -O tool https://example.com/tool\nchmod +x tool")).toEqual(["unverified-download"]);
+    expect(
+      run(
+        'curl -fsSL -o tool https://example.com/tool\necho "0123abcd  tool" | sha256sum --check -\nchmod +x tool',
+      ),
+    ).toEqual([]);
+    expect(run("pipx install uv==0.9.8")).toEqual([]);
+  });
+
   it("reports YAML that does not parse", () => {
     expect(rules("on: [push\n")).toEqual(["invalid-yaml"]);
   });
