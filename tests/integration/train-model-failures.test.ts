@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runAction, type ActionResult } from "../rig/index.ts";
-import { checkoutExample } from "./support/workspace.ts";
+import { checkoutExample, PYTHON } from "./support/workspace.ts";
 
 const BASE = { command: "python3 train.py", "model-path": "model", upload: "false", cache: "false" };
 
@@ -229,5 +229,129 @@ describe("stopping training", () => {
       /The job was cancelled \(SIGINT\); the training process group was stopped\./,
     );
     for (const pid of pids(workspace)) expect(await alive(pid), `pid ${pid}`).toBe(false);
+  });
+});
+
+// What the training command can reach (issue 10, item 3): the runner's credentials and file commands are
+// withheld from its environment, and processes that leave its process group are found by their mark.
+
+/** Writes a model and metrics, so the step succeeds after what comes before. */
+const PRODUCE = "mkdir -p model && echo weights > model/m && echo '{\"accuracy\": 0.9}' > metrics.json";
+
+const RUNNER_SECRETS = {
+  ACTIONS_RUNTIME_TOKEN: "runtime-token-value",
+  ACTIONS_RUNTIME_URL: "http://127.0.0.1:1/runtime/",
+  ACTIONS_RESULTS_URL: "http://127.0.0.1:1/results/",
+  ACTIONS_CACHE_URL: "http://127.0.0.1:1/cache/",
+  ACTIONS_CACHE_SERVICE_V2: "true",
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: "oidc-request-token",
+  ACTIONS_ID_TOKEN_REQUEST_URL: "http://127.0.0.1:1/oidc",
+  ACTIONS_STEP_DEBUG: "false",
+};
+
+function warnings(result: ActionResult): string {
+  return result.annotations
+    .filter((a) => a.level === "warning")
+    .map((a) => a.message)
+    .join("\n");
+}
+
+/** The command's environment as `env -0` wrote it. */
+function envFile(path: string): Map<string, string> {
+  const entries = readFileSync(path, "utf8")
+    .split("\0")
+    .filter((line) => line !== "")
+    .map((line): [string, string] => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
+  return new Map(entries);
+}
+
+describe("the training command's environment", () => {
+  it("holds the workflow's variables and ours, not the runner's tokens, inputs or file commands", async () => {
+    const workspace = checkoutExample("quickstart");
+    const result = await train(
+      workspace,
+      {
+        ...BASE,
+        command: `env -0 > command.env && ${PRODUCE}`,
+        "env-passthrough": "ACTIONS_STEP_DEBUG\nKEPT_ANYWAY",
+      },
+      { env: { ...RUNNER_SECRETS, WORKFLOW_SETTING: "from-env", KEPT_ANYWAY: "yes" } },
+    );
+    expect(errors(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    const env = envFile(join(workspace, "command.env"));
+    for (const name of [
+      "ACTIONS_RUNTIME_TOKEN",
+      "ACTIONS_RUNTIME_URL",
+      "ACTIONS_RESULTS_URL",
+      "ACTIONS_CACHE_URL",
+      "ACTIONS_CACHE_SERVICE_V2",
+      "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+      "ACTIONS_ID_TOKEN_REQUEST_URL",
+      "GITHUB_OUTPUT",
+      "GITHUB_STATE",
+      "GITHUB_ENV",
+      "GITHUB_PATH",
+    ]) {
+      expect(env.has(name), name).toBe(false);
+    }
+    expect([...env.keys()].filter((name) => name.startsWith("INPUT_"))).toEqual([]);
+    expect([...env.values()].join("\n")).not.toContain("runtime-token-value");
+    // The workflow's own variables, the runner's harmless ones and ours are there.
+    expect(env.get("WORKFLOW_SETTING")).toBe("from-env");
+    expect(env.get("GITHUB_REPOSITORY")).toBe("acme/churn");
+    expect(env.get("GITHUB_WORKSPACE")).toBe(result.files.workspace);
+    expect(env.get("MLOPS_MODEL_PATH")).toBe(join(result.files.workspace, "model"));
+    expect(env.get("MLOPS_METRICS_FILE")).toBe(join(result.files.workspace, "metrics.json"));
+    expect(env.get("MLOPS_PARAMS_FILE")).toMatch(/params\.json$/);
+    expect(env.get("MLOPS_STEP_MARK")).toMatch(/^[0-9a-f]{32}$/);
+    // env-passthrough keeps what it names.
+    expect(env.get("ACTIONS_STEP_DEBUG")).toBe("false");
+    expect(env.get("KEPT_ANYWAY")).toBe("yes");
+  });
+
+  it("refuses to pass GITHUB_OUTPUT, with which the command could forge train-model's outputs", async () => {
+    const workspace = checkoutExample("quickstart");
+    const result = await train(workspace, { ...BASE, command: PRODUCE, "env-passthrough": "GITHUB_OUTPUT" });
+    expect(result.exitCode).toBe(1);
+    expect(errors(result)).toMatch(
+      /Input 'env-passthrough' cannot be passed to the command: with it the command could write train-model's own outputs \(got "GITHUB_OUTPUT"\)/,
+    );
+  });
+});
+
+describe("processes that leave the command's process group", () => {
+  it("are found by the step's mark, stopped, and named in a warning", async () => {
+    const workspace = checkoutExample("quickstart");
+    // setsid leaves the session and the process group; the Python double fork also loses its parent.
+    const doubleFork = [
+      "import os, time",
+      "if os.fork() == 0:",
+      "    os.setsid()",
+      "    if os.fork() == 0:",
+      "        open('forked.pid', 'w').write(str(os.getpid()))",
+      "        os.closerange(0, 3)",
+      "        time.sleep(300)",
+      "    os._exit(0)",
+      "time.sleep(0.5)",
+    ].join("\n");
+    writeFileSync(join(workspace, "double_fork.py"), `${doubleFork}\n`);
+    const result = await train(workspace, {
+      ...BASE,
+      command: `setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > setsid.pid; ${PYTHON} double_fork.py; ${PRODUCE}`,
+    });
+    expect(errors(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    const setsidPid = Number(readFileSync(join(workspace, "setsid.pid"), "utf8"));
+    const forkedPid = Number(readFileSync(join(workspace, "forked.pid"), "utf8"));
+    const warned = warnings(result);
+    expect(warned).toMatch(
+      new RegExp(
+        `left process ${setsidPid} running outside its process group \\(sleep 300\\); it was stopped`,
+      ),
+    );
+    expect(warned).toMatch(new RegExp(`left process ${forkedPid} running .*double_fork\\.py`));
+    expect(await alive(setsidPid)).toBe(false);
+    expect(await alive(forkedPid)).toBe(false);
   });
 });

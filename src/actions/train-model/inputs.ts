@@ -2,6 +2,7 @@
 import { basename, isAbsolute, relative, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
 import { ConfigurationError, InputError } from "../../lib/errors.ts";
+import { NEVER_PASSED } from "../../train/environment.ts";
 
 export interface TrainInputs {
   command: string;
@@ -24,6 +25,8 @@ export interface TrainInputs {
   artifactName: string;
   retentionDays: number | undefined;
   timeoutMs: number | undefined;
+  /** Withheld variables the command gets anyway (see train/environment.ts). */
+  envPassthrough: string[];
 }
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
@@ -88,7 +91,32 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
     artifactName: inputs.optional("artifact-name") ?? `mlops-run-${modelName}`,
     retentionDays: inputs.number("retention-days", { integer: true, min: 1, max: 90 }),
     timeoutMs: timeoutMinutes === undefined ? undefined : Math.round(timeoutMinutes * 60_000),
+    envPassthrough: envPassthrough(inputs.lines("env-passthrough")),
   };
+}
+
+/** Variable names, one a line (or separated by spaces or commas). */
+function envPassthrough(lines: string[]): string[] {
+  const names = lines.flatMap((line) => line.split(/[\s,]+/)).filter((name) => name !== "");
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new InputError(
+        "env-passthrough",
+        name,
+        "is not an environment variable name",
+        "Give variable names, one a line, e.g. ACTIONS_STEP_DEBUG.",
+      );
+    }
+    if (NEVER_PASSED.includes(name.toUpperCase())) {
+      throw new InputError(
+        "env-passthrough",
+        name,
+        "cannot be passed to the command: with it the command could write train-model's own outputs",
+        `Remove ${name}; write results to files (MLOPS_OUTPUT_DIR) and set outputs in a later step.`,
+      );
+    }
+  }
+  return names;
 }
 
 /** The repository's name, or <repo>-<folder> when the project is in a sub-folder, so models don't collide. */

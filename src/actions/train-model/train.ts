@@ -27,7 +27,7 @@ import {
   type RunRecord,
 } from "../../record/run-record.ts";
 import { runCommand } from "../../train/command.ts";
-import { lockfileNames, pythonVersion, runnerInfo } from "../../train/environment.ts";
+import { commandEnvironment, lockfileNames, pythonVersion, runnerInfo } from "../../train/environment.ts";
 import { readRunContext, type RunContext } from "../../train/run-context.ts";
 import type { TrainInputs } from "./inputs.ts";
 
@@ -74,7 +74,7 @@ export async function train(
   await mkdir(outputDir, { recursive: true });
   const context = readRunContext(env, readEventPayload(env));
   // Asked now, answered while the fingerprint is computed and the command runs.
-  const python = pythonVersion(env);
+  const python = pythonVersion(commandEnvironment(env, inputs.envPassthrough, {}));
 
   // What decides the model: params, code, data, lockfiles and the command.
   const fingerprintStart = Date.now();
@@ -144,14 +144,13 @@ export async function train(
   const startedAt = new Date();
   const modelAbs = resolve(wd, inputs.modelPath);
   const metricsAbs = resolve(wd, inputs.metricsFile);
-  const commandEnv: NodeJS.ProcessEnv = {
-    ...env,
+  const commandEnv = commandEnvironment(env, inputs.envPassthrough, {
     MLOPS_PARAMS_FILE: paramsPath,
     MLOPS_OUTPUT_DIR: join(outputDir, "scratch"),
     MLOPS_MODEL_PATH: modelAbs,
     MLOPS_METRICS_FILE: metricsAbs,
     MLOPS_RUN_ID: `${context.runId}-${context.runAttempt}`,
-  };
+  });
   await mkdir(join(outputDir, "scratch"), { recursive: true });
   core.startGroup(`Train: ${inputs.command}`);
   let result;
@@ -166,6 +165,12 @@ export async function train(
   } finally {
     process.stdout.write("\n");
     core.endGroup();
+  }
+  for (const escaped of result.escaped) {
+    core.warning(
+      `The training command left process ${escaped.pid} running outside its process group (${escaped.command || "no command line"}); it was stopped. Wait for every process the command starts before it exits.`,
+      { title: "Training process outlived the command" },
+    );
   }
   if (result.timedOut) {
     core.error(
