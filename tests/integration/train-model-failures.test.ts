@@ -1,6 +1,15 @@
 // train-model when things go wrong: bad inputs, a failing command, a timeout and a cancelled job. Every
 // case runs the bundle through the rig and checks the exit code, the message and what is left behind.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runAction, type ActionResult } from "../rig/index.ts";
@@ -56,17 +65,68 @@ describe("bad input gets a clear error naming the input, the value and the fix",
     [
       "an absolute model-path",
       { ...BASE, "model-path": "/etc/passwd" },
-      /Input 'model-path' must be a relative path inside working-directory \(got "\/etc\/passwd"\)/,
+      /Input 'model-path' leads outside the folders actions may use \(it resolves to \/etc\/passwd\) \(got "\/etc\/passwd"\)\. Allowed: the workspace \(.+\), \$RUNNER_TEMP \(.+\)\. Keep the file inside the workspace, or add its folder to 'path-roots'\./,
     ],
     [
       "a model-path leaving the project",
       { ...BASE, "model-path": "../model" },
-      /Input 'model-path' must be a relative path/,
+      /Input 'model-path' leads outside the folders actions may use/,
+    ],
+    [
+      "a model-path through a symlink out of the workspace",
+      { ...BASE, "model-path": "link/passwd" },
+      /Input 'model-path' leads outside the folders actions may use \(it resolves to \/etc\/passwd\) \(got "link\/passwd"\)/,
+      (ws) => symlinkSync("/etc", join(ws, "link")),
+    ],
+    [
+      "a model-path the command made a symlink out of the workspace",
+      {
+        ...BASE,
+        command: `ln -s /etc link && echo '{"accuracy": 0.9}' > metrics.json`,
+        "model-path": "link/passwd",
+      },
+      /Input 'model-path' leads outside the folders actions may use \(it resolves to \/etc\/passwd\)/,
+    ],
+    [
+      "a metrics-file the command made a symlink to /etc/passwd",
+      { ...BASE, command: "mkdir -p model && echo 1 > model/m && ln -s /etc/passwd metrics.json" },
+      /Input 'metrics-file' leads outside the folders actions may use \(it resolves to \/etc\/passwd\)/,
     ],
     [
       "a working-directory outside the workspace",
       { ...BASE, "working-directory": "../elsewhere" },
-      /Input 'working-directory' points outside the workspace \(got "\.\.\/elsewhere"\)/,
+      /Input 'working-directory' leads outside the folders actions may use .*\(got "\.\.\/elsewhere"\)/,
+    ],
+    [
+      "a working-directory that is a symlink out of the workspace",
+      { ...BASE, command: "touch ran-here", "working-directory": "project" },
+      /Input 'working-directory' leads outside the folders actions may use \(it resolves to .*mlops-outside-.*\) \(got "project"\)/,
+      (ws) => symlinkSync(mkdtempSync(join(tmpdir(), "mlops-outside-")), join(ws, "project")),
+    ],
+    [
+      "data-paths leading out with ..",
+      { ...BASE, "data-paths": "data\n../../../../etc/hostname" },
+      /Input 'data-paths' leads outside the folders actions may use \(it resolves to \/etc\/hostname\) \(got "\.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname"\)/,
+    ],
+    [
+      "a data-paths glob matching a symlink out of the workspace",
+      { ...BASE, "data-paths": "data/*.csv" },
+      /Input 'data-paths' leads outside the folders actions may use \(it resolves to \/etc\/hostname\) \(got "data\/hostname\.csv"\)/,
+      (ws) => symlinkSync("/etc/hostname", join(ws, "data", "hostname.csv")),
+    ],
+    [
+      "a params.yaml that is a symlink out of the workspace",
+      BASE,
+      /Input 'params-file' leads outside the folders actions may use \(it resolves to \/etc\/passwd\) \(got "params\.yaml"\)/,
+      (ws) => {
+        rmSync(join(ws, "params.yaml"), { force: true });
+        symlinkSync("/etc/passwd", join(ws, "params.yaml"));
+      },
+    ],
+    [
+      "path-roots that are not absolute",
+      { ...BASE, "path-roots": "datasets" },
+      /Input 'path-roots' must hold absolute folders \(got "datasets"\)\. Give one absolute folder a line/,
     ],
     [
       "a working-directory that does not exist",
@@ -146,6 +206,33 @@ describe("bad input gets a clear error naming the input, the value and the fix",
     // Nothing half-written: no run record exported, no outputs claiming a model.
     expect(result.env.MLOPS_RUN_RECORD).toBeUndefined();
     expect(result.outputs["model-digest"]).toBeUndefined();
+    // Nothing from outside the workspace is quoted, and a refused working-directory ran nothing.
+    expect(errors(result)).not.toMatch(/root:x:0:0/);
+    expect(existsSync(join(workspace, "project", "ran-here"))).toBe(false);
+  });
+});
+
+describe("path-roots", () => {
+  it("admits data outside the workspace in a folder it names, through symlinks too", async () => {
+    const workspace = checkoutExample("quickstart");
+    const datasets = mkdtempSync(join(tmpdir(), "mlops-datasets-"));
+    mkdirSync(join(datasets, "digits"));
+    writeFileSync(join(datasets, "digits", "train.csv"), "a,b\n1,2\n");
+    symlinkSync(join(datasets, "digits"), join(workspace, "mounted"));
+    const inputs = {
+      ...BASE,
+      command: "mkdir -p model && echo 1 > model/m && echo '{\"accuracy\": 0.9}' > metrics.json",
+      "data-paths": `${join(datasets, "digits")}\nmounted/train.csv`,
+    };
+    const refused = await train(workspace, inputs);
+    expect(errors(refused)).toMatch(/Input 'data-paths' leads outside the folders actions may use/);
+    const result = await train(workspace, { ...inputs, "path-roots": `${datasets}\n` });
+    expect(errors(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    const record = JSON.parse(readFileSync(result.outputs["run-record"] ?? "", "utf8")) as {
+      data: { files: number; paths: Array<{ path: string; files: number }> };
+    };
+    expect(record.data.paths.map((p) => p.files)).toEqual([1, 1]);
   });
 });
 

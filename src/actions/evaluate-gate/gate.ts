@@ -58,7 +58,7 @@ export async function gate(inputs: GateInputs, env: NodeJS.ProcessEnv = process.
 
   const candidates: CandidateInput[] = [];
   const recordDigests = new Map<string, string>();
-  for (const file of expandCandidates(inputs.candidate, inputs.workspace)) {
+  for (const file of expandCandidates(inputs.candidate, inputs.workspace, inputs.pathRoots)) {
     const loaded = await loadMetricsSource(file, inputs.workspace, runnerTemp);
     candidates.push({
       label: loaded.label,

@@ -6,6 +6,7 @@ import { copyFile, link, mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { ConfigurationError } from "../../lib/errors.ts";
+import { checkPathInputs } from "../../lib/paths.ts";
 import { assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
 import { readEventPayload } from "../../lib/event.ts";
@@ -87,7 +88,7 @@ export async function train(
   await writeParamsJson(paramsPath, params);
   const [code, data, lockfiles] = await Promise.all([
     fingerprintCode(wd, inputs.codePaths.length > 0 ? inputs.codePaths : ["."]),
-    fingerprintDataPaths(wd, inputs.dataPaths),
+    fingerprintDataPaths(wd, inputs.dataPaths, { roots: inputs.pathRoots }),
     hashLockfiles(wd, lockfileNames(wd)),
   ]);
   for (const entry of data.paths)
@@ -193,7 +194,16 @@ export async function train(
     return failed(result.exitCode);
   }
 
-  // What the command produced.
+  // What the command produced: it may have made these paths symlinks, so they are checked again.
+  checkPathInputs(
+    {
+      "model-path": [inputs.modelPath],
+      "metrics-file": [inputs.metricsFile],
+      "history-file": inputs.historyFile === undefined ? [] : [inputs.historyFile],
+    },
+    wd,
+    inputs.pathRoots,
+  );
   const metricsLabel = relative(workspace, metricsAbs);
   const { metrics, ignored } = await readMetricsFile(metricsAbs, metricsLabel);
   for (const item of ignored)
