@@ -12,6 +12,7 @@
 import { statSync } from "node:fs";
 import { readlink } from "node:fs/promises";
 import { InputError } from "../lib/errors.ts";
+import { checkedPath, type PathRoots } from "../lib/paths.ts";
 import type { DataPathEntry } from "../record/run-record.ts";
 import { readDvcLock, type DvcLockedPath } from "./dvc-lock.ts";
 import { HashPool, type HashOptions } from "./hash-pool.ts";
@@ -38,6 +39,8 @@ export interface DataFingerprint {
 export interface PathListOptions extends HashOptions {
   /** The input the entries came from, for error messages. */
   inputName?: string;
+  /** When given, every glob match must resolve inside these (a symlink matched by a glob may not lead out). */
+  roots?: PathRoots;
 }
 
 /** Split a multi-line path list input: one entry per line; blank lines and `#` comments dropped. */
@@ -67,7 +70,7 @@ export async function fingerprintDataPaths(
     pool.prestart();
   }
   try {
-    return await fingerprintWith(pool, workingDirectory, entries, dvc, inputName);
+    return await fingerprintWith(pool, workingDirectory, entries, dvc, inputName, options.roots);
   } finally {
     await pool.close();
   }
@@ -79,6 +82,7 @@ async function fingerprintWith(
   entries: readonly string[],
   dvc: Map<string, DvcLockedPath>,
   inputName: string,
+  roots: PathRoots | undefined,
 ): Promise<DataFingerprint> {
   const walks: Array<{ entry: string; dvc?: DvcLockedPath; walk?: WalkResult }> = [];
   for (const entry of entries) {
@@ -108,6 +112,9 @@ async function fingerprintWith(
         "matches no file or folder",
         `Paths and globs are relative to the working directory (${workingDirectory}); check the spelling, and that the data is checked out or pulled before this step.`,
       );
+    }
+    if (roots !== undefined && walk.matched === "glob") {
+      for (const node of walk.nodes) checkedPath(inputName, node.rel, workingDirectory, roots);
     }
     walks.push({ entry, walk });
   }

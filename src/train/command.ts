@@ -1,7 +1,9 @@
 // Runs the user's training command the way a careful runner step would: bash in its own process group,
 // output streamed live, the last lines kept for the error annotation, peak memory sampled from /proc,
-// the whole group killed on timeout, and the job's SIGINT/SIGTERM passed on to it.
+// the whole group killed on timeout, and the job's SIGINT/SIGTERM passed on to it. A process that left
+// the group (setsid, a double fork) is found afterwards by the mark in its environment and stopped too.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 
 export interface CommandOptions {
@@ -18,6 +20,15 @@ export interface CommandOptions {
   killGraceMs?: number;
 }
 
+/** The variable that marks every process the command starts (unless it clears its environment). */
+export const STEP_MARK_VARIABLE = "MLOPS_STEP_MARK";
+
+/** A process that outlived the command outside its process group, and was stopped. */
+export interface EscapedProcess {
+  pid: number;
+  command: string;
+}
+
 export interface CommandResult {
   exitCode: number;
   /** The signal that ended the command, if one did. */
@@ -29,6 +40,8 @@ export interface CommandResult {
   /** Highest summed resident memory of the process group (Linux only). */
   peakMemoryBytes: number | undefined;
   tail: string[];
+  /** Processes still carrying the step's mark after the command ended; they were stopped. */
+  escaped: EscapedProcess[];
 }
 
 const PAGE_SIZE = 4096;
@@ -64,9 +77,10 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
   const tail: string[] = [];
   let partial = "";
 
+  const mark = randomBytes(16).toString("hex");
   const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", options.command], {
     cwd: options.cwd,
-    env: options.env,
+    env: { ...options.env, [STEP_MARK_VARIABLE]: mark },
     detached: true, // its own process group, so the whole tree can be signalled at once
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -131,14 +145,19 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
   process.on("SIGTERM", onSigterm);
 
   // When the command's own process ends, whatever it left running in its group (a background job holding
-  // the output pipe open, say) is stopped too: otherwise 'close' would wait for it.
-  child.on("exit", () => {
-    if (pgid === undefined) return;
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // nothing left
-    }
+  // the output pipe open, say) is stopped too: otherwise 'close' would wait for it. Then every process
+  // that escaped the group but still carries the mark is stopped and named.
+  const escaped = new Promise<EscapedProcess[]>((resolveEscaped) => {
+    child.on("exit", () => {
+      if (pgid !== undefined) {
+        try {
+          process.kill(-pgid, "SIGKILL");
+        } catch {
+          // nothing left
+        }
+      }
+      stopMarkedProcesses(mark, grace).then(resolveEscaped, () => resolveEscaped([]));
+    });
   });
 
   return new Promise((resolve, reject) => {
@@ -147,17 +166,21 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       reject(error);
     });
     child.on("close", (code, signal) => {
-      cleanup();
-      if (partial !== "") tail.push(partial);
-      if (tail.length > tailSize) tail.splice(0, tail.length - tailSize);
-      resolve({
-        exitCode: code ?? 128 + signalNumber(signal),
-        signal,
-        timedOut,
-        cancelledBy,
-        durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
-        peakMemoryBytes: peak,
-        tail,
+      const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      void escaped.then((stopped) => {
+        cleanup();
+        if (partial !== "") tail.push(partial);
+        if (tail.length > tailSize) tail.splice(0, tail.length - tailSize);
+        resolve({
+          exitCode: code ?? 128 + signalNumber(signal),
+          signal,
+          timedOut,
+          cancelledBy,
+          durationSeconds,
+          peakMemoryBytes: peak,
+          tail,
+          escaped: stopped,
+        });
       });
     });
   });
@@ -169,6 +192,60 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigterm);
   }
+}
+
+/** Processes (other than this one) whose environment holds `MLOPS_STEP_MARK=<mark>`, from /proc. */
+export function markedProcesses(mark: string): EscapedProcess[] {
+  const needle = `${STEP_MARK_VARIABLE}=${mark}`;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return []; // no /proc (macOS): only the process group is stopped
+  }
+  const found: EscapedProcess[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (!environ.includes(needle)) continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+      found.push({ pid: Number(entry), command });
+    } catch {
+      // Ended while we looked, or another user's process.
+    }
+  }
+  return found;
+}
+
+/** SIGTERM every marked process, SIGKILL what is left after `graceMs`; returns those that were found. */
+export async function stopMarkedProcesses(mark: string, graceMs: number): Promise<EscapedProcess[]> {
+  const found = markedProcesses(mark);
+  if (found.length === 0) return [];
+  const signal = (signalName: NodeJS.Signals): void => {
+    for (const { pid } of markedProcesses(mark)) {
+      try {
+        process.kill(pid, signalName);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  signal("SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && markedProcesses(mark).length > 0) {
+    await new Promise((wait) => setTimeout(wait, 50));
+  }
+  // A process forking as it dies leaves new ones: SIGKILL until none is left, and name them all.
+  const named = new Map(found.map((p) => [p.pid, p]));
+  for (let round = 0; round < 20; round++) {
+    const left = markedProcesses(mark);
+    if (left.length === 0) break;
+    for (const late of left) if (!named.has(late.pid)) named.set(late.pid, late);
+    signal("SIGKILL");
+    await new Promise((wait) => setTimeout(wait, 20));
+  }
+  return [...named.values()];
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

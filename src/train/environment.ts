@@ -48,3 +48,40 @@ export function runnerInfo(env: NodeJS.ProcessEnv): { os: string; arch: string; 
     ...(image === undefined ? {} : { image }),
   };
 }
+
+/**
+ * Variables the training command never sees unless `env-passthrough` names them (see the README's
+ * "What is contained" section): the runner's own credentials and service URLs (every ACTIONS_*: runtime,
+ * cache, results and OIDC token and URLs, ACTIONS_CACHE_SERVICE_V2…), the step's inputs (INPUT_*) and
+ * post-step state (STATE_*), and the file commands through which it could forge train-model's outputs and
+ * state or steer later steps' environment and PATH.
+ */
+const WITHHELD_PATTERN = /^(ACTIONS_|INPUT_|STATE_)/i;
+const WITHHELD_NAMES: ReadonlySet<string> = new Set([
+  "GITHUB_OUTPUT",
+  "GITHUB_STATE",
+  "GITHUB_ENV",
+  "GITHUB_PATH",
+]);
+/** Kept out even when named: with them the command could write train-model's own outputs. */
+export const NEVER_PASSED: readonly string[] = ["GITHUB_OUTPUT", "GITHUB_STATE"];
+
+export function isWithheld(name: string): boolean {
+  return WITHHELD_PATTERN.test(name) || WITHHELD_NAMES.has(name.toUpperCase());
+}
+
+/** The workflow's environment for the command: the runner's internals removed, `passthrough` kept, `ours` added. */
+export function commandEnvironment(
+  env: NodeJS.ProcessEnv,
+  passthrough: readonly string[],
+  ours: Record<string, string>,
+): NodeJS.ProcessEnv {
+  const keep = new Set(passthrough);
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (isWithheld(name) && !keep.has(name)) continue;
+    out[name] = value;
+  }
+  return { ...out, ...ours };
+}

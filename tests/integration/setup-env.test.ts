@@ -1,7 +1,16 @@
 // setup-env's install step through the rig: the bundled action in a Node 24 child process, a real venv from
 // Debian's Python, real wheels installed with the index off, and the real @actions/cache against Azurite.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -259,11 +268,37 @@ describe("clear errors", () => {
       { manager: "poetry" },
       /manager 'poetry' needs poetry\.lock in working-directory, but it is missing/,
     ],
-  ])("%s", async (_what, project, inputs, message) => {
-    const result = await setupEnv(checkout(project), { cache: "false", ...inputs });
+    [
+      "a working-directory that is a symlink out of the workspace",
+      "pip-basic",
+      { "working-directory": "project" },
+      /^Input 'working-directory' leads outside the folders actions may use \(it resolves to .*mlops-outside-.*\) \(got "project"\)/,
+      (ws: string) => symlinkSync(mkdtempSync(join(tmpdir(), "mlops-outside-")), join(ws, "project")),
+    ],
+    [
+      "a lockfile that is a symlink out of the workspace",
+      "pip-basic",
+      {},
+      /^requirements\.txt leads outside the folders actions may use \(it resolves to .*mlops-outside-.*\/pins\.txt\)/,
+      (ws: string) => {
+        const outside = mkdtempSync(join(tmpdir(), "mlops-outside-"));
+        writeFileSync(join(outside, "pins.txt"), "secret-pin==1.0\n");
+        rmSync(join(ws, "requirements.txt"));
+        symlinkSync(join(outside, "pins.txt"), join(ws, "requirements.txt"));
+      },
+    ],
+    [
+      "data-paths leading out with ..",
+      "pip-basic",
+      { "data-paths": "../../../../etc" },
+      /^Input 'data-paths' leads outside the folders actions may use \(it resolves to \/etc\) \(got "\.\.\/\.\.\/\.\.\/\.\.\/etc"\)/,
+    ],
+  ])("%s", async (_what, project, inputs, message, edit?: (ws: string) => void) => {
+    const result = await setupEnv(checkout(project, edit), { cache: "false", ...inputs });
     expect(result.exitCode).toBe(1);
     expect(errors(result)).toHaveLength(1);
     expect(errors(result)[0]).toMatch(message);
+    expect(errors(result)[0]).not.toContain("secret-pin");
   });
 });
 

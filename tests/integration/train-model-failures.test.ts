@@ -1,12 +1,20 @@
 // train-model when things go wrong: bad inputs, a failing command, a timeout and a cancelled job. Every
 // case runs the bundle through the rig and checks the exit code, the message and what is left behind.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runAction, type ActionResult } from "../rig/index.ts";
-import { checkoutExample } from "./support/workspace.ts";
+import { checkoutExample, PYTHON } from "./support/workspace.ts";
 
 const BASE = { command: "python3 train.py", "model-path": "model", upload: "false", cache: "false" };
 
@@ -58,17 +66,68 @@ describe("bad input gets a clear error naming the input, the value and the fix",
     [
       "an absolute model-path",
       { ...BASE, "model-path": "/etc/passwd" },
-      /Input 'model-path' must be a relative path inside working-directory \(got "\/etc\/passwd"\)/,
+      /Input 'model-path' leads outside the folders actions may use \(it resolves to \/etc\/passwd\) \(got "\/etc\/passwd"\)\. Allowed: the workspace \(.+\), \$RUNNER_TEMP \(.+\)\. Keep the file inside the workspace, or add its folder to 'path-roots'\./,
     ],
     [
       "a model-path leaving the project",
       { ...BASE, "model-path": "../model" },
-      /Input 'model-path' must be a relative path/,
+      /Input 'model-path' leads outside the folders actions may use/,
+    ],
+    [
+      "a model-path through a symlink out of the workspace",
+      { ...BASE, "model-path": "link/passwd" },
+      /Input 'model-path' leads outside the folders actions may use \(it resolves to \/etc\/passwd\) \(got "link\/passwd"\)/,
+      (ws) => symlinkSync("/etc", join(ws, "link")),
+    ],
+    [
+      "a model-path the command made a symlink out of the workspace",
+      {
+        ...BASE,
+        command: `ln -s /etc link && echo '{"accuracy": 0.9}' > metrics.json`,
+        "model-path": "link/passwd",
+      },
+      /Input 'model-path' leads outside the folders actions may use \(it resolves to \/etc\/passwd\)/,
+    ],
+    [
+      "a metrics-file the command made a symlink to /etc/passwd",
+      { ...BASE, command: "mkdir -p model && echo 1 > model/m && ln -s /etc/passwd metrics.json" },
+      /Input 'metrics-file' leads outside the folders actions may use \(it resolves to \/etc\/passwd\)/,
     ],
     [
       "a working-directory outside the workspace",
       { ...BASE, "working-directory": "../elsewhere" },
-      /Input 'working-directory' points outside the workspace \(got "\.\.\/elsewhere"\)/,
+      /Input 'working-directory' leads outside the folders actions may use .*\(got "\.\.\/elsewhere"\)/,
+    ],
+    [
+      "a working-directory that is a symlink out of the workspace",
+      { ...BASE, command: "touch ran-here", "working-directory": "project" },
+      /Input 'working-directory' leads outside the folders actions may use \(it resolves to .*mlops-outside-.*\) \(got "project"\)/,
+      (ws) => symlinkSync(mkdtempSync(join(tmpdir(), "mlops-outside-")), join(ws, "project")),
+    ],
+    [
+      "data-paths leading out with ..",
+      { ...BASE, "data-paths": "data\n../../../../etc/hostname" },
+      /Input 'data-paths' leads outside the folders actions may use \(it resolves to \/etc\/hostname\) \(got "\.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname"\)/,
+    ],
+    [
+      "a data-paths glob matching a symlink out of the workspace",
+      { ...BASE, "data-paths": "data/*.csv" },
+      /Input 'data-paths' leads outside the folders actions may use \(it resolves to \/etc\/hostname\) \(got "data\/hostname\.csv"\)/,
+      (ws) => symlinkSync("/etc/hostname", join(ws, "data", "hostname.csv")),
+    ],
+    [
+      "a params.yaml that is a symlink out of the workspace",
+      BASE,
+      /Input 'params-file' leads outside the folders actions may use \(it resolves to \/etc\/passwd\) \(got "params\.yaml"\)/,
+      (ws) => {
+        rmSync(join(ws, "params.yaml"), { force: true });
+        symlinkSync("/etc/passwd", join(ws, "params.yaml"));
+      },
+    ],
+    [
+      "path-roots that are not absolute",
+      { ...BASE, "path-roots": "datasets" },
+      /Input 'path-roots' must hold absolute folders \(got "datasets"\)\. Give one absolute folder a line/,
     ],
     [
       "a working-directory that does not exist",
@@ -176,6 +235,33 @@ describe("bad input gets a clear error naming the input, the value and the fix",
     // Nothing half-written: no run record exported, no outputs claiming a model.
     expect(result.env.MLOPS_RUN_RECORD).toBeUndefined();
     expect(result.outputs["model-digest"]).toBeUndefined();
+    // Nothing from outside the workspace is quoted, and a refused working-directory ran nothing.
+    expect(errors(result)).not.toMatch(/root:x:0:0/);
+    expect(existsSync(join(workspace, "project", "ran-here"))).toBe(false);
+  });
+});
+
+describe("path-roots", () => {
+  it("admits data outside the workspace in a folder it names, through symlinks too", async () => {
+    const workspace = checkoutExample("quickstart");
+    const datasets = mkdtempSync(join(tmpdir(), "mlops-datasets-"));
+    mkdirSync(join(datasets, "digits"));
+    writeFileSync(join(datasets, "digits", "train.csv"), "a,b\n1,2\n");
+    symlinkSync(join(datasets, "digits"), join(workspace, "mounted"));
+    const inputs = {
+      ...BASE,
+      command: "mkdir -p model && echo 1 > model/m && echo '{\"accuracy\": 0.9}' > metrics.json",
+      "data-paths": `${join(datasets, "digits")}\nmounted/train.csv`,
+    };
+    const refused = await train(workspace, inputs);
+    expect(errors(refused)).toMatch(/Input 'data-paths' leads outside the folders actions may use/);
+    const result = await train(workspace, { ...inputs, "path-roots": `${datasets}\n` });
+    expect(errors(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    const record = JSON.parse(readFileSync(result.outputs["run-record"] ?? "", "utf8")) as {
+      data: { files: number; paths: Array<{ path: string; files: number }> };
+    };
+    expect(record.data.paths.map((p) => p.files)).toEqual([1, 1]);
   });
 });
 
@@ -328,5 +414,129 @@ describe("stopping training", () => {
       /The job was cancelled \(SIGINT\); the training process group was stopped\./,
     );
     for (const pid of pids(workspace)) expect(await alive(pid), `pid ${pid}`).toBe(false);
+  });
+});
+
+// What the training command can reach (issue 10, item 3): the runner's credentials and file commands are
+// withheld from its environment, and processes that leave its process group are found by their mark.
+
+/** Writes a model and metrics, so the step succeeds after what comes before. */
+const PRODUCE = "mkdir -p model && echo weights > model/m && echo '{\"accuracy\": 0.9}' > metrics.json";
+
+const RUNNER_SECRETS = {
+  ACTIONS_RUNTIME_TOKEN: "runtime-token-value",
+  ACTIONS_RUNTIME_URL: "http://127.0.0.1:1/runtime/",
+  ACTIONS_RESULTS_URL: "http://127.0.0.1:1/results/",
+  ACTIONS_CACHE_URL: "http://127.0.0.1:1/cache/",
+  ACTIONS_CACHE_SERVICE_V2: "true",
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: "oidc-request-token",
+  ACTIONS_ID_TOKEN_REQUEST_URL: "http://127.0.0.1:1/oidc",
+  ACTIONS_STEP_DEBUG: "false",
+};
+
+function warnings(result: ActionResult): string {
+  return result.annotations
+    .filter((a) => a.level === "warning")
+    .map((a) => a.message)
+    .join("\n");
+}
+
+/** The command's environment as `env -0` wrote it. */
+function envFile(path: string): Map<string, string> {
+  const entries = readFileSync(path, "utf8")
+    .split("\0")
+    .filter((line) => line !== "")
+    .map((line): [string, string] => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
+  return new Map(entries);
+}
+
+describe("the training command's environment", () => {
+  it("holds the workflow's variables and ours, not the runner's tokens, inputs or file commands", async () => {
+    const workspace = checkoutExample("quickstart");
+    const result = await train(
+      workspace,
+      {
+        ...BASE,
+        command: `env -0 > command.env && ${PRODUCE}`,
+        "env-passthrough": "ACTIONS_STEP_DEBUG\nKEPT_ANYWAY",
+      },
+      { env: { ...RUNNER_SECRETS, WORKFLOW_SETTING: "from-env", KEPT_ANYWAY: "yes" } },
+    );
+    expect(errors(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    const env = envFile(join(workspace, "command.env"));
+    for (const name of [
+      "ACTIONS_RUNTIME_TOKEN",
+      "ACTIONS_RUNTIME_URL",
+      "ACTIONS_RESULTS_URL",
+      "ACTIONS_CACHE_URL",
+      "ACTIONS_CACHE_SERVICE_V2",
+      "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+      "ACTIONS_ID_TOKEN_REQUEST_URL",
+      "GITHUB_OUTPUT",
+      "GITHUB_STATE",
+      "GITHUB_ENV",
+      "GITHUB_PATH",
+    ]) {
+      expect(env.has(name), name).toBe(false);
+    }
+    expect([...env.keys()].filter((name) => name.startsWith("INPUT_"))).toEqual([]);
+    expect([...env.values()].join("\n")).not.toContain("runtime-token-value");
+    // The workflow's own variables, the runner's harmless ones and ours are there.
+    expect(env.get("WORKFLOW_SETTING")).toBe("from-env");
+    expect(env.get("GITHUB_REPOSITORY")).toBe("acme/churn");
+    expect(env.get("GITHUB_WORKSPACE")).toBe(result.files.workspace);
+    expect(env.get("MLOPS_MODEL_PATH")).toBe(join(result.files.workspace, "model"));
+    expect(env.get("MLOPS_METRICS_FILE")).toBe(join(result.files.workspace, "metrics.json"));
+    expect(env.get("MLOPS_PARAMS_FILE")).toMatch(/params\.json$/);
+    expect(env.get("MLOPS_STEP_MARK")).toMatch(/^[0-9a-f]{32}$/);
+    // env-passthrough keeps what it names.
+    expect(env.get("ACTIONS_STEP_DEBUG")).toBe("false");
+    expect(env.get("KEPT_ANYWAY")).toBe("yes");
+  });
+
+  it("refuses to pass GITHUB_OUTPUT, with which the command could forge train-model's outputs", async () => {
+    const workspace = checkoutExample("quickstart");
+    const result = await train(workspace, { ...BASE, command: PRODUCE, "env-passthrough": "GITHUB_OUTPUT" });
+    expect(result.exitCode).toBe(1);
+    expect(errors(result)).toMatch(
+      /Input 'env-passthrough' cannot be passed to the command: with it the command could write train-model's own outputs \(got "GITHUB_OUTPUT"\)/,
+    );
+  });
+});
+
+describe("processes that leave the command's process group", () => {
+  it("are found by the step's mark, stopped, and named in a warning", async () => {
+    const workspace = checkoutExample("quickstart");
+    // setsid leaves the session and the process group; the Python double fork also loses its parent.
+    const doubleFork = [
+      "import os, time",
+      "if os.fork() == 0:",
+      "    os.setsid()",
+      "    if os.fork() == 0:",
+      "        open('forked.pid', 'w').write(str(os.getpid()))",
+      "        os.closerange(0, 3)",
+      "        time.sleep(300)",
+      "    os._exit(0)",
+      "time.sleep(0.5)",
+    ].join("\n");
+    writeFileSync(join(workspace, "double_fork.py"), `${doubleFork}\n`);
+    const result = await train(workspace, {
+      ...BASE,
+      command: `setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > setsid.pid; ${PYTHON} double_fork.py; ${PRODUCE}`,
+    });
+    expect(errors(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    const setsidPid = Number(readFileSync(join(workspace, "setsid.pid"), "utf8"));
+    const forkedPid = Number(readFileSync(join(workspace, "forked.pid"), "utf8"));
+    const warned = warnings(result);
+    expect(warned).toMatch(
+      new RegExp(
+        `left process ${setsidPid} running outside its process group \\(sleep 300\\); it was stopped`,
+      ),
+    );
+    expect(warned).toMatch(new RegExp(`left process ${forkedPid} running .*double_fork\\.py`));
+    expect(await alive(setsidPid)).toBe(false);
+    expect(await alive(forkedPid)).toBe(false);
   });
 });

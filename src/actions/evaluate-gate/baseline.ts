@@ -4,7 +4,7 @@
 // count only from this repository's trusted runs (trusted-runs.ts); the runs passed over are reported.
 import * as core from "@actions/core";
 import { mkdtemp } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { BaselineInput, PassedOverRun } from "../../gate/index.ts";
 import { assertArtifactsSupported } from "../../lib/artifacts.ts";
 import { needsPermission } from "../../lib/github-errors.ts";
@@ -102,7 +102,12 @@ export async function resolveBaseline(
     case "none":
       return none("none", "the step says `baseline: none`");
     case "file": {
-      const loaded = await loadMetricsSource(join(context.workspace, spec.path), context.workspace);
+      // Checked against the allowed roots when the inputs were read; absolute paths ($RUNNER_TEMP) stay absolute.
+      const loaded = await loadMetricsSource(
+        resolve(context.workspace, spec.path),
+        context.workspace,
+        context.runnerTemp,
+      );
       const description = loaded.record
         ? `${loaded.label} (${describeRecord(loaded.record.code.sha, loaded.record.run.id)})`
         : loaded.label;

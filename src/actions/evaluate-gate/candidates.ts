@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { globSync, readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { InputError } from "../../lib/errors.ts";
+import { checkedPath, type PathRoots } from "../../lib/paths.ts";
 import { readMetricsFile } from "../../metrics/index.ts";
 import { parseRunRecord } from "../../record/record-io.ts";
 import type { RunRecord } from "../../record/run-record.ts";
@@ -18,8 +19,16 @@ export interface LoadedMetrics {
   recordSha256?: string;
 }
 
-/** Expands a path or glob (relative to the workspace) to files, sorted for a stable leaderboard. */
-export function expandCandidates(pattern: string, workspace: string, input = "candidate"): string[] {
+/**
+ * Expands a path or glob (relative to the workspace) to files, sorted for a stable leaderboard; each
+ * match must resolve inside the allowed roots.
+ */
+export function expandCandidates(
+  pattern: string,
+  workspace: string,
+  roots: PathRoots,
+  input = "candidate",
+): string[] {
   const patterns = pattern
     .split(/\r?\n/)
     .map((line) => line.trim())
@@ -29,7 +38,10 @@ export function expandCandidates(pattern: string, workspace: string, input = "ca
     const matches = /[*?[{]/.test(entry)
       ? globSync(entry, { cwd: workspace }).map((match) => resolve(workspace, match))
       : [resolve(workspace, entry)];
-    for (const match of matches) files.add(match);
+    for (const match of matches) {
+      checkedPath(input, match, workspace, roots);
+      files.add(match);
+    }
   }
   const found = [...files].sort();
   if (found.length === 0) {

@@ -67,7 +67,7 @@ export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.e
 
   const candidates: CandidateInput[] = [];
   const recordDigests = new Map<string, string>();
-  for (const file of expandCandidates(inputs.candidate, inputs.workspace)) {
+  for (const file of expandCandidates(inputs.candidate, inputs.workspace, inputs.pathRoots)) {
     const loaded = await loadMetricsSource(file, inputs.workspace, runnerTemp);
     candidates.push({
       label: loaded.label,

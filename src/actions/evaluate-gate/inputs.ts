@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { setSecret } from "@actions/core";
 import { actionInputs } from "../../lib/action.ts";
 import { InputError } from "../../lib/errors.ts";
+import { checkedPath, pathRoots, type PathRoots } from "../../lib/paths.ts";
 import { FAIL_ON_VALUES, type FailOn } from "../../gate/report.ts";
 
 export type BaselineSpec =
@@ -35,11 +36,14 @@ export interface GateInputs {
   mode: "gate" | "post-from-artifact";
   token: string;
   workspace: string;
+  /** Where candidate, baseline and rule files may lead (src/lib/paths.ts). */
+  pathRoots: PathRoots;
 }
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
   const inputs = actionInputs();
   const workspace = resolve(env.GITHUB_WORKSPACE ?? process.cwd());
+  const roots = pathRoots(env, inputs.lines("path-roots"));
   const mode = inputs.choice("mode", ["gate", "post-from-artifact"], "gate");
   const candidate = inputs.optional("candidate") ?? env.MLOPS_RUN_RECORD ?? "";
   if (mode === "gate" && candidate === "") {
@@ -62,11 +66,13 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
   const token = inputs.optional("github-token") ?? "";
   // The runner masks github.token and secrets; a token passed some other way is masked here too.
   if (token !== "") setSecret(token);
+  const baseline = parseBaseline(inputs.string("baseline", "auto"));
+  if (baseline.kind === "file") checkedPath("baseline", baseline.path, workspace, roots);
   return {
     candidate,
-    baseline: parseBaseline(inputs.string("baseline", "auto")),
-    rules: textOrFile("rules", inputs.optional("rules") ?? "", workspace),
-    directions: textOrFile("directions", inputs.optional("directions") ?? "", workspace),
+    baseline,
+    rules: textOrFile("rules", inputs.optional("rules") ?? "", workspace, roots),
+    directions: textOrFile("directions", inputs.optional("directions") ?? "", workspace, roots),
     rankBy: inputs.optional("rank-by"),
     failOn: inputs.choice("fail-on", FAIL_ON_VALUES, "error"),
     requireBaseline: inputs.boolean("require-baseline", false),
@@ -76,6 +82,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
     mode,
     token,
     workspace,
+    pathRoots: roots,
   };
 }
 
@@ -106,11 +113,12 @@ export function parseBaseline(value: string): BaselineSpec {
  * A one-line value naming an existing file is read from that file (e.g. `rules: .github/gate-rules.txt`),
  * so rules can live next to the code and annotations can point at their lines.
  */
-function textOrFile(name: string, value: string, workspace: string): TextInput {
+function textOrFile(name: string, value: string, workspace: string, roots: PathRoots): TextInput {
   const single = value.trim();
   if (single === "" || single.includes("\n")) return { text: value };
   const path = resolve(workspace, single);
   if (/\.(txt|rules|ya?ml|conf)$/i.test(single) || (existsSync(path) && statSync(path).isFile())) {
+    checkedPath(name, single, workspace, roots);
     if (!existsSync(path)) {
       throw new InputError(
         name,

@@ -1,7 +1,8 @@
 // setup-env's inputs, read and checked once. Names match actions/setup-env/install/action.yml.
-import { isAbsolute, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
-import { ConfigurationError, InputError } from "../../lib/errors.ts";
+import { ConfigurationError } from "../../lib/errors.ts";
+import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../lib/paths.ts";
 import { MANAGERS, type Manager } from "../../setup-env/managers.ts";
 import { shellWords } from "../../setup-env/shell-words.ts";
 
@@ -21,6 +22,8 @@ export interface SetupEnvInputs {
   dataPaths: string[];
   /** Relative to workingDirectory; undefined = dvc.lock when present. */
   dataManifest: string | undefined;
+  /** Where path inputs, and the lockfiles read, may lead (src/lib/paths.ts). */
+  pathRoots: PathRoots;
 }
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): SetupEnvInputs {
@@ -35,26 +38,16 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SetupEnvInputs 
   const workingDirectoryInput = inputs.string("working-directory", ".");
   const workingDirectory = resolve(workspace, workingDirectoryInput);
   const workingDirectoryName = relative(workspace, workingDirectory);
-  if (workingDirectoryName.startsWith("..") || isAbsolute(workingDirectoryName)) {
-    throw new InputError(
-      "working-directory",
-      workingDirectoryInput,
-      "points outside the workspace",
-      "Give a directory inside the checked-out repository.",
-    );
-  }
+  const roots = pathRoots(env, inputs.lines("path-roots"));
+  checkedPath("working-directory", workingDirectoryInput, workspace, roots);
   const manager = inputs.optional("manager");
   const dataPaths = inputs.lines("data-paths");
-  for (const path of dataPaths) {
-    if (isAbsolute(path) || path.split(/[\\/]/).includes("..")) {
-      throw new InputError(
-        "data-paths",
-        path,
-        "must hold paths inside working-directory",
-        "Give relative paths such as 'data/' (the cache restores them in place).",
-      );
-    }
-  }
+  const dataManifest = inputs.optional("data-manifest");
+  checkPathInputs(
+    { "data-paths": dataPaths, "data-manifest": dataManifest === undefined ? [] : [dataManifest] },
+    workingDirectory,
+    roots,
+  );
   return {
     pythonVersion: inputs.optional("python-version"),
     manager: manager === undefined ? undefined : inputs.choice("manager", MANAGERS, "pip"),
@@ -64,6 +57,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SetupEnvInputs 
     systemSitePackages: inputs.boolean("system-site-packages", false),
     cache: inputs.boolean("cache", true),
     dataPaths,
-    dataManifest: inputs.optional("data-manifest"),
+    dataManifest,
+    pathRoots: roots,
   };
 }

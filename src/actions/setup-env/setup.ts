@@ -6,10 +6,11 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync } from "no
 import { readFile, rm } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { arch, platform } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
 import { ConfigurationError } from "../../lib/errors.ts";
+import { checkedFile } from "../../lib/paths.ts";
 import {
   dataCacheKey,
   downloadCacheKeys,
@@ -57,6 +58,13 @@ export async function setupEnvironment(inputs: SetupEnvInputs): Promise<SetupEnv
     );
   }
   const layout = detectProject(readdirSync(cwd), inputs.manager);
+  // Read (and quoted in errors) below: a symlinked lockfile must not lead out of the allowed folders.
+  for (const name of [
+    ...layout.lockfiles,
+    ...layout.requirements.map((txt) => txt.replace(/\.txt$/, ".in")),
+  ]) {
+    checkedFile(name, join(cwd, name), inputs.pathRoots);
+  }
   core.info(`Manager: ${layout.manager} (${layout.lockfiles.join(", ")}).`);
   const tool = layout.manager === "pip" ? undefined : requireTool(layout.manager, layout.lockfiles[0] ?? "");
 
@@ -380,7 +388,7 @@ async function dataCache(inputs: SetupEnvInputs, cwd: string, enabled: boolean):
       "'data-paths' is set but there is no data manifest to key its cache on: commit a dvc.lock in working-directory, or set 'data-manifest' to a file that changes whenever the data does (e.g. a sha256sum listing).",
     );
   }
-  const manifestFile = join(cwd, manifest);
+  const manifestFile = checkedFile(manifest, resolve(cwd, manifest), inputs.pathRoots);
   if (!existsSync(manifestFile)) {
     throw new ConfigurationError(
       `data-manifest '${manifest}' does not exist in working-directory '${inputs.workingDirectoryName}'.`,
@@ -396,7 +404,7 @@ async function dataCache(inputs: SetupEnvInputs, cwd: string, enabled: boolean):
   });
   // @actions/cache resolves paths against the workspace; ours are relative to working-directory.
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const paths = inputs.dataPaths.map((p) => relative(workspace, join(cwd, p)) || ".");
+  const paths = inputs.dataPaths.map((p) => relative(workspace, resolve(cwd, p)) || ".");
   if (enabled) {
     const matched = await restoreCache(paths, key);
     if (matched === key) {
@@ -419,7 +427,7 @@ async function dataCache(inputs: SetupEnvInputs, cwd: string, enabled: boolean):
       () => " Check the DVC remote's credentials and that dvc.lock's outputs were pushed.",
     );
   }
-  const missing = inputs.dataPaths.filter((p) => !existsSync(join(cwd, p)));
+  const missing = inputs.dataPaths.filter((p) => !existsSync(resolve(cwd, p)));
   if (missing.length > 0) {
     core.notice(
       `data-paths not cached: ${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist yet. ` +

@@ -1,7 +1,9 @@
 // train-model's inputs, read and checked once. Names match actions/train-model/action.yml.
-import { basename, isAbsolute, relative, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
 import { ConfigurationError, InputError } from "../../lib/errors.ts";
+import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../lib/paths.ts";
+import { NEVER_PASSED } from "../../train/environment.ts";
 
 /** Characters @actions/artifact rejects in an artifact name (NTFS limits, path separators). */
 const ARTIFACT_NAME_FORBIDDEN = ['"', ":", "<", ">", "|", "*", "?", "\r", "\n", "\\", "/"];
@@ -27,6 +29,10 @@ export interface TrainInputs {
   artifactName: string;
   retentionDays: number | undefined;
   timeoutMs: number | undefined;
+  /** Withheld variables the command gets anyway (see train/environment.ts). */
+  envPassthrough: string[];
+  /** Where path inputs may lead (src/lib/paths.ts). */
+  pathRoots: PathRoots;
 }
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
@@ -38,28 +44,14 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
   }
   const inputs = actionInputs();
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  const pathRootsInput = pathRoots(env, inputs.lines("path-roots"));
   const workingDirectoryInput = inputs.string("working-directory", ".");
   const workingDirectory = resolve(workspace, workingDirectoryInput);
-  if (relative(workspace, workingDirectory).startsWith("..")) {
-    throw new InputError(
-      "working-directory",
-      workingDirectoryInput,
-      "points outside the workspace",
-      "Give a directory inside the checked-out repository.",
-    );
-  }
+  checkedPath("working-directory", workingDirectoryInput, workspace, pathRootsInput);
   const modelPath = inputs.required(
     "model-path",
     "Set 'model-path' to the file or folder your command writes.",
   );
-  if (isAbsolute(modelPath) || modelPath.split(/[\\/]/).includes("..")) {
-    throw new InputError(
-      "model-path",
-      modelPath,
-      "must be a relative path inside working-directory",
-      "Write the model inside the project, e.g. 'model/' or 'model.pkl'.",
-    );
-  }
   const modelName = inputs.optional("model-name") ?? defaultModelName(env, workingDirectoryInput);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(modelName)) {
     throw new InputError(
@@ -81,6 +73,29 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
     );
   }
   const timeoutMinutes = inputs.number("timeout-minutes", { min: 0.01, max: 60 * 24 * 3 });
+  const paths = {
+    paramsFile: inputs.optional("params-file"),
+    metricsFile: inputs.string("metrics-file", "metrics.json"),
+    historyFile: inputs.optional("history-file"),
+    modelPath,
+    dataPaths: inputs.lines("data-paths"),
+    codePaths: inputs.lines("code-paths"),
+    dataProfile: inputs.optional("data-profile"),
+  };
+  checkPathInputs(
+    {
+      // params.yaml is read when present: it must not lead out either.
+      "params-file": [paths.paramsFile ?? "params.yaml"],
+      "metrics-file": [paths.metricsFile],
+      "history-file": paths.historyFile === undefined ? [] : [paths.historyFile],
+      "model-path": [modelPath],
+      "data-paths": paths.dataPaths,
+      "code-paths": paths.codePaths,
+      "data-profile": paths.dataProfile === undefined ? [] : [paths.dataProfile],
+    },
+    workingDirectory,
+    pathRootsInput,
+  );
   return {
     command: inputs.required(
       "command",
@@ -88,21 +103,41 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
     ),
     workingDirectory,
     params: inputs.optional("params"),
-    paramsFile: inputs.optional("params-file"),
-    metricsFile: inputs.string("metrics-file", "metrics.json"),
-    historyFile: inputs.optional("history-file"),
-    modelPath,
+    ...paths,
     modelName,
-    dataPaths: inputs.lines("data-paths"),
-    codePaths: inputs.lines("code-paths"),
-    dataProfile: inputs.optional("data-profile"),
+    pathRoots: pathRootsInput,
     cache: inputs.boolean("cache", true),
     cacheMaxBytes: (inputs.number("cache-max-size", { min: 0 }) ?? 2048) * 1024 * 1024,
     upload: inputs.boolean("upload", true),
     artifactName,
     retentionDays: inputs.number("retention-days", { integer: true, min: 1, max: 90 }),
     timeoutMs: timeoutMinutes === undefined ? undefined : Math.round(timeoutMinutes * 60_000),
+    envPassthrough: envPassthrough(inputs.lines("env-passthrough")),
   };
+}
+
+/** Variable names, one a line (or separated by spaces or commas). */
+function envPassthrough(lines: string[]): string[] {
+  const names = lines.flatMap((line) => line.split(/[\s,]+/)).filter((name) => name !== "");
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new InputError(
+        "env-passthrough",
+        name,
+        "is not an environment variable name",
+        "Give variable names, one a line, e.g. ACTIONS_STEP_DEBUG.",
+      );
+    }
+    if (NEVER_PASSED.includes(name.toUpperCase())) {
+      throw new InputError(
+        "env-passthrough",
+        name,
+        "cannot be passed to the command: with it the command could write train-model's own outputs",
+        `Remove ${name}; write results to files (MLOPS_OUTPUT_DIR) and set outputs in a later step.`,
+      );
+    }
+  }
+  return names;
 }
 
 /** The repository's name, or <repo>-<folder> when the project is in a sub-folder, so models don't collide. */

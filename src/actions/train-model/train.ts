@@ -6,6 +6,7 @@ import { copyFile, link, mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { ConfigurationError } from "../../lib/errors.ts";
+import { checkPathInputs } from "../../lib/paths.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
 import { readEventPayload } from "../../lib/event.ts";
@@ -28,7 +29,7 @@ import {
   type RunRecord,
 } from "../../record/run-record.ts";
 import { runCommand } from "../../train/command.ts";
-import { lockfileNames, pythonVersion, runnerInfo } from "../../train/environment.ts";
+import { commandEnvironment, lockfileNames, pythonVersion, runnerInfo } from "../../train/environment.ts";
 import { readRunContext, type RunContext } from "../../train/run-context.ts";
 import type { TrainInputs } from "./inputs.ts";
 
@@ -82,7 +83,7 @@ export async function train(
   await mkdir(outputDir, { recursive: true });
   const context = readRunContext(env, readEventPayload(env));
   // Asked now, answered while the fingerprint is computed and the command runs.
-  const python = pythonVersion(env);
+  const python = pythonVersion(commandEnvironment(env, inputs.envPassthrough, {}));
 
   // What decides the model: params, code, data, lockfiles and the command.
   const fingerprintStart = Date.now();
@@ -95,7 +96,7 @@ export async function train(
   await writeParamsJson(paramsPath, params);
   const [code, data, lockfiles] = await Promise.all([
     fingerprintCode(wd, inputs.codePaths.length > 0 ? inputs.codePaths : ["."]),
-    fingerprintDataPaths(wd, inputs.dataPaths),
+    fingerprintDataPaths(wd, inputs.dataPaths, { roots: inputs.pathRoots }),
     hashLockfiles(wd, lockfileNames(wd)),
   ]);
   for (const entry of data.paths)
@@ -152,14 +153,13 @@ export async function train(
   const startedAt = new Date();
   const modelAbs = resolve(wd, inputs.modelPath);
   const metricsAbs = resolve(wd, inputs.metricsFile);
-  const commandEnv: NodeJS.ProcessEnv = {
-    ...env,
+  const commandEnv = commandEnvironment(env, inputs.envPassthrough, {
     MLOPS_PARAMS_FILE: paramsPath,
     MLOPS_OUTPUT_DIR: join(outputDir, "scratch"),
     MLOPS_MODEL_PATH: modelAbs,
     MLOPS_METRICS_FILE: metricsAbs,
     MLOPS_RUN_ID: `${context.runId}-${context.runAttempt}`,
-  };
+  });
   await mkdir(join(outputDir, "scratch"), { recursive: true });
   core.startGroup(`Train: ${inputs.command}`);
   let result;
@@ -174,6 +174,12 @@ export async function train(
   } finally {
     process.stdout.write("\n");
     core.endGroup();
+  }
+  for (const escaped of result.escaped) {
+    core.warning(
+      `The training command left process ${escaped.pid} running outside its process group (${escaped.command || "no command line"}); it was stopped. Wait for every process the command starts before it exits.`,
+      { title: "Training process outlived the command" },
+    );
   }
   if (result.timedOut) {
     core.error(
@@ -196,7 +202,16 @@ export async function train(
     return failed(result.exitCode);
   }
 
-  // What the command produced.
+  // What the command produced: it may have made these paths symlinks, so they are checked again.
+  checkPathInputs(
+    {
+      "model-path": [inputs.modelPath],
+      "metrics-file": [inputs.metricsFile],
+      "history-file": inputs.historyFile === undefined ? [] : [inputs.historyFile],
+    },
+    wd,
+    inputs.pathRoots,
+  );
   const metricsLabel = relative(workspace, metricsAbs);
   const { metrics, ignored } = await readMetricsFile(metricsAbs, metricsLabel);
   for (const item of ignored)
