@@ -62,13 +62,13 @@ describe("createOctokit", () => {
     double.addToken("ghs_actions");
     double.state.seedPull(REPO, { number: 3, head: { ref: "feature", sha: fakeSha("feature") } });
     port = Number(new URL(double.url).port);
-    for (const name of VARIABLES) delete process.env[name];
+    for (const name of VARIABLES) Reflect.deleteProperty(process.env, name);
   });
 
   afterEach(async () => {
     await double.close();
     for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
+      if (value === undefined) Reflect.deleteProperty(process.env, name);
       else process.env[name] = value;
     }
   });
