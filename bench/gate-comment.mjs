@@ -10,7 +10,7 @@
 // The double comes from tests/services/github, as bench/train-model.ts takes the rig from tests/.
 // Usage: node_modules/.bin/node bench/gate-comment.mjs [--runs 11]
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -207,6 +207,7 @@ if (profileDir) {
     }
   }
   await github.close();
+  rmSync(temp, { recursive: true, force: true });
   process.exit(0);
 }
 
@@ -243,6 +244,7 @@ function gateCommentOrMarker(side, number) {
 
 github.assertNoViolations();
 await github.close();
+rmSync(temp, { recursive: true, force: true });
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
