@@ -11,4 +11,5 @@ echo "## cold start of each bundle"; "$node" bench/cold-start.mjs --runs 21
 echo; echo "## train-model: wrapper overhead, training cache"; "$node" bench/train-model.ts --runs 11
 echo; echo "## fingerprint throughput ($size)"; "$node" bench/fingerprint.mjs --size "$size" --runs 3
 echo; echo "## evaluate-gate rendering"; "$node" bench/gate-render.mjs
+echo; echo "## evaluate-gate posting and updating a PR comment"; "$node" bench/gate-comment.mjs --runs 11
 echo; echo "## setup-env warm vs cold"; "$node" bench/setup-env.mjs --runs 3

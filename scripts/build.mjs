@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { esbuildOptions } from "./esbuild-options.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const check = process.argv.includes("--check");
@@ -31,55 +32,9 @@ function entryPoints() {
   return entries;
 }
 
-// Packages whose modules only define things: marking them side-effect free lets esbuild drop them from
-// a bundle that imports nothing from them (e.g. @actions/core pulls in undici for OIDC, which these actions
-// never use), which keeps the actions' cold start near bare Node. oidc-utils is listed so that core's
-// unused getIDToken does not keep an edge to the HTTP client that artifact and cache chunks also use.
-const sideEffectFree =
-  /[\\/]node_modules[\\/](undici[\\/]|tunnel[\\/]|@actions[\\/]http-client[\\/]|@actions[\\/]core[\\/]lib[\\/]oidc-utils)/;
-const sideEffectFreePlugin = {
-  name: "side-effect-free-packages",
-  setup(build) {
-    build.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData?.resolving || args.kind === "entry-point") return undefined;
-      const result = await build.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: { resolving: true },
-      });
-      if (result.errors.length > 0 || !sideEffectFree.test(result.path)) return undefined;
-      return { ...result, sideEffects: false };
-    });
-  },
-};
-
 async function bundle(outdir) {
   rmSync(outdir, { recursive: true, force: true });
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: entryPoints(),
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node24",
-    minify: true,
-    keepNames: false,
-    legalComments: "none",
-    chunkNames: "chunks/[name]-[hash]",
-    metafile: true,
-    plugins: [sideEffectFreePlugin],
-    logLevel: "warning",
-    // Some bundled dependencies are CommonJS and call require() for Node built-ins.
-    banner: {
-      js: 'import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);',
-    },
-    define: {
-      __MLOPS_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version),
-    },
-  });
+  const result = await build({ ...esbuildOptions(root), entryPoints: entryPoints(), outdir });
   writeFileSync(join(outdir, "package.json"), '{ "type": "module" }\n');
   return result;
 }

@@ -30,12 +30,27 @@ export interface UploadedArtifact {
   digest: string | undefined;
 }
 
+/**
+ * The runner variables @actions/artifact needs to upload, checked before loading it: without them the
+ * upload fails anyway, and loading the client (about 1.2 MB of code) first would cost more than the
+ * rest of a step such as evaluate-gate's. Names the first one missing, or undefined.
+ */
+export function missingArtifactRuntime(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].find((name) => !env[name]);
+}
+
 export async function uploadArtifact(
   name: string,
   files: string[],
   rootDirectory: string,
   options: { retentionDays?: number; compressionLevel?: number },
 ): Promise<UploadedArtifact> {
+  const missing = missingArtifactRuntime();
+  if (missing !== undefined) {
+    throw new Error(
+      `Unable to get the ${missing} env variable: the runner sets it for JavaScript actions on GitHub-hosted and properly configured self-hosted runners`,
+    );
+  }
   const { DefaultArtifactClient } = await import("@actions/artifact");
   const client = new DefaultArtifactClient();
   if (Number(process.env.GITHUB_RUN_ATTEMPT ?? "1") > 1) {

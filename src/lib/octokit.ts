@@ -1,13 +1,20 @@
 // The one Octokit factory: REST client for GITHUB_API_URL (github.com, GHES or the test double),
 // with retries of 5xx/network failures and waits for primary and secondary rate limits.
+//
+// Built from @octokit/core and the plugins @actions/github's getOctokit uses (REST methods, paginate),
+// not from getOctokit itself: importing @actions/github loads its own copy of undici (about 400 KB of
+// code, for proxies) and reads and parses the event payload twice, which cost evaluate-gate more CPU
+// than its requests. Requests go through Node's own fetch; behind a proxy (https_proxy and friends,
+// honouring no_proxy) the client loads @actions/github's proxy-aware fetch on first use.
 import * as core from "@actions/core";
-import { getOctokit } from "@actions/github";
+import { getProxyUrl } from "@actions/http-client/lib/proxy";
+import { Octokit } from "@octokit/core";
+import { paginateRest } from "@octokit/plugin-paginate-rest";
+import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 
-export type GitHubClient = ReturnType<typeof getOctokit>;
-
-type OctokitPlugin = NonNullable<Parameters<typeof getOctokit>[2]>;
+type OctokitPlugin = (octokit: Octokit) => void;
 
 /**
  * A connection dropped mid-body reaches callers of @octokit/request as status 200 with data "" (it reads
@@ -30,50 +37,77 @@ const truncatedBodyGuard: OctokitPlugin = (octokit) => {
   });
 };
 
+/** What callers use: REST methods and pagination, as @actions/github's getOctokit gives them. */
+const RestClient = Octokit.plugin(restEndpointMethods, paginateRest);
+export type GitHubClient = InstanceType<typeof RestClient>;
+
+// The guard comes before the retry plugin, so that retries see the errors it raises.
+const Client = RestClient.plugin(truncatedBodyGuard, retry, throttling);
+
 export interface OctokitOptions {
   /** How many times a failing request is retried, and a rate-limited one waited out. */
   retries?: number;
 }
 
+/** Node's fetch, or, when a proxy applies to `baseUrl`, @actions/github's proxy-aware one (loaded lazily). */
+function fetchFor(baseUrl: string): typeof fetch | undefined {
+  if (getProxyUrl(new URL(baseUrl)) === undefined) return undefined;
+  let proxied: Promise<typeof fetch> | undefined;
+  return async (input, init) => {
+    proxied ??= import("@actions/github/lib/utils").then(
+      ({ defaults }) => (defaults.request as { fetch: typeof fetch }).fetch,
+    );
+    return (await proxied)(input, init);
+  };
+}
+
+/**
+ * The User-Agent suffix @actions/github adds on runners that set ACTIONS_ORCHESTRATION_ID (its
+ * getUserAgentWithOrchestrationId), so that GitHub can tie our requests to the job as before.
+ */
+function orchestrationUserAgent(): string | undefined {
+  const id = process.env.ACTIONS_ORCHESTRATION_ID?.trim();
+  return id ? `actions_orchestration_id/${id.replace(/[^a-z0-9_.-]/gi, "_")}` : undefined;
+}
+
 export function createOctokit(token: string, options: OctokitOptions = {}): GitHubClient {
   const retries = options.retries ?? 3;
   const baseUrl = process.env.GITHUB_API_URL ?? "https://api.github.com";
-  return getOctokit(
-    token,
-    {
-      baseUrl,
-      retry: { retries, doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
-      throttle: {
-        onRateLimit: (
-          retryAfter: number,
-          request: { method: string; url: string },
-          _octokit: unknown,
-          count: number,
-        ) => {
-          core.warning(`GitHub rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s.`);
-          return count <= retries;
-        },
-        onSecondaryRateLimit: (
-          retryAfter: number,
-          request: { method: string; url: string },
-          _octokit: unknown,
-          count: number,
-        ) => {
-          core.warning(
-            `GitHub secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s.`,
-          );
-          return count <= retries;
-        },
+  const proxyFetch = fetchFor(baseUrl);
+  const userAgent = orchestrationUserAgent();
+  return new Client({
+    auth: `token ${token}`,
+    baseUrl,
+    ...(userAgent ? { userAgent } : {}),
+    ...(proxyFetch ? { request: { fetch: proxyFetch } } : {}),
+    retry: { retries, doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
+    throttle: {
+      onRateLimit: (
+        retryAfter: number,
+        request: { method: string; url: string },
+        _octokit: unknown,
+        count: number,
+      ) => {
+        core.warning(`GitHub rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s.`);
+        return count <= retries;
       },
-      log: {
-        debug: (message: string) => core.debug(message),
-        info: (message: string) => core.debug(message),
-        warn: (message: string) => core.debug(message),
-        error: (message: string) => core.debug(message),
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        request: { method: string; url: string },
+        _octokit: unknown,
+        count: number,
+      ) => {
+        core.warning(
+          `GitHub secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s.`,
+        );
+        return count <= retries;
       },
     },
-    truncatedBodyGuard,
-    retry,
-    throttling,
-  );
+    log: {
+      debug: (message: string) => core.debug(message),
+      info: (message: string) => core.debug(message),
+      warn: (message: string) => core.debug(message),
+      error: (message: string) => core.debug(message),
+    },
+  });
 }

@@ -159,6 +159,29 @@ describe("a pull request against main", () => {
     expect(comments[0]?.body).toContain(`run=${run.runId} attempt=2`);
   });
 
+  it("on a re-run, reads the head and the comments together, then writes once without re-reading", async () => {
+    const GET_PULL = "GET /repos/{owner}/{repo}/pulls/{pull_number}";
+    const LIST_COMMENTS = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments";
+    const UPDATE_COMMENT = "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}";
+    const [headCheck, listing] = [github.hold(GET_PULL), github.hold(LIST_COMMENTS)];
+    const before = github.requests.length;
+    const again = gateStep(job, run, {}, { runAttempt: 3 });
+    // Both reads reach GitHub while neither has been answered: one round trip, not two.
+    await Promise.all([headCheck.reached, listing.reached]);
+    headCheck.release();
+    listing.release();
+    expect(errors(await again)).toEqual([]);
+    const routes = github.requests
+      .slice(before)
+      .map((r) => r.route ?? "")
+      .filter((route) => [GET_PULL, LIST_COMMENTS, UPDATE_COMMENT].includes(route));
+    // An update rewrites the oldest gate comment: there is nothing older to find by reading again.
+    expect([...routes].sort()).toEqual([GET_PULL, LIST_COMMENTS, UPDATE_COMMENT].sort());
+    expect(routes.at(-1)).toBe(UPDATE_COMMENT);
+    expect(gateComments(7)).toHaveLength(1);
+    expect(gateComments(7)[0]?.body).toContain(`run=${run.runId} attempt=3`);
+  });
+
   it("creates a check run on the PR's head commit, with annotations on the rules file", async () => {
     writeFileSync(join(job.workspace, "gate-rules.txt"), "# gate\naccuracy >= 0.8\nf1 >= 0.99\n");
     const checked = await gateStep(job, run, {
@@ -489,6 +512,35 @@ describe("two racing runs of the gate", () => {
     hold.release();
     expect((await firstGate).exitCode).toBe(0);
     expect(gateComments(22)).toHaveLength(1);
+  });
+});
+
+describe("without an artifact service", () => {
+  it("warns that the gate record stays on the runner, without loading @actions/artifact", async () => {
+    const workspace = mkdtempSync(join(tmpdir(), "mlops-gate-noartifact-"));
+    writeFileSync(join(workspace, "metrics.json"), JSON.stringify({ accuracy: 0.91 }));
+    const loads = join(workspace, "loads.txt");
+    const result = await runAction({
+      action: "evaluate-gate",
+      inputs: { candidate: "metrics.json", rules: "accuracy >= 0.8", baseline: "none", comment: "never" },
+      workspace,
+      github: { repository: REPO, token: TOKEN, apiUrl: github.url },
+      // No ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL, as on a runner without GitHub's artifact service.
+      env: {
+        NODE_OPTIONS: `--import ${new URL("../fixtures/node/record-loads.mjs", import.meta.url).pathname}`,
+        RECORD_LOADS_FILE: loads,
+      },
+    });
+    expect(errors(result)).toEqual([]);
+    expect(result.outputs.verdict).toBe("pass");
+    const warnings = result.annotations.filter((a) => a.level === "warning").map((a) => a.message);
+    expect(warnings.join("\n")).toMatch(
+      /Could not upload mlops-gate-digits: Unable to get the ACTIONS_RUNTIME_TOKEN env variable.*The gate record stays at/,
+    );
+    const loaded = readFileSync(loads, "utf8").split("\n");
+    expect(loaded.some((url) => url.includes("/dist/chunks/gate-"))).toBe(true); // the tracer saw the gate
+    // @actions/artifact (over 1 MB of code) would only find out that it cannot upload.
+    expect(loaded.filter((url) => /\/dist\/chunks\/artifact-/.test(url))).toEqual([]);
   });
 });
 

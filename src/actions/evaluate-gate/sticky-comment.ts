@@ -3,9 +3,9 @@
 //
 // Race safety: the comment carries the head SHA and run of the run that wrote it. Before writing, a run
 // checks that the PR's head is still its head (a run for an older push must not overwrite the report of
-// a newer one) and that no later run of the same head has reported already. After writing, it re-reads
-// and deletes older duplicates (two runs that both found no comment both create one: the newest
-// survives). GitHub offers no conditional comment update, so a push landing in the milliseconds between
+// a newer one) and that no later run of the same head has reported already. After creating a comment,
+// it re-reads and deletes older duplicates (two runs that both found no comment both create one: the
+// newest survives). GitHub offers no conditional comment update, so a push landing in the milliseconds between
 // a run's head check and its write can still let that run's report through; the next run replaces it.
 import * as core from "@actions/core";
 import { commentMarker } from "../../gate/index.ts";
@@ -94,7 +94,11 @@ export async function postStickyComment(
   const marker = commentMarker(key);
   const text = withRunMarker(body, target);
   try {
-    const head = await currentHead(github, target);
+    // Both reads only have to precede the write: sent together, they cost one round trip.
+    const [head, existing] = await Promise.all([
+      currentHead(github, target),
+      listGateComments(github, target, marker),
+    ]);
     if (head !== target.headSha) {
       return {
         posted: false,
@@ -102,7 +106,6 @@ export async function postStickyComment(
         reason: `the pull request's head moved to ${head.slice(0, 7)} since this run (${target.headSha.slice(0, 7)}); the newer run reports`,
       };
     }
-    const existing = await listGateComments(github, target, marker);
     if (existing.some((c) => isNewerRun(c.body, target))) {
       return {
         posted: false,
@@ -135,7 +138,9 @@ export async function postStickyComment(
       action = "created";
     }
     // Two runs that both found no comment have both created one: keep the newest, delete the older.
-    const after = await listGateComments(github, target, marker);
+    // Only a comment this run created can have such a twin: an update rewrote the oldest comment found,
+    // and comment ids only grow, so there is nothing older to delete (and no re-read to pay for).
+    const after = action === "created" ? await listGateComments(github, target, marker) : [];
     for (const duplicate of after.filter((c) => c.id < written.id)) {
       core.info(`Deleting the older duplicate gate comment ${duplicate.id}.`);
       await github.rest.issues
