@@ -30,27 +30,16 @@ export interface UploadedArtifact {
   digest: string | undefined;
 }
 
-/**
- * The runner variables @actions/artifact needs to upload, checked before loading it: without them the
- * upload fails anyway, and loading the client (about 1.2 MB of code) first would cost more than the
- * rest of a step such as evaluate-gate's. Names the first one missing, or undefined.
- */
-export function missingArtifactRuntime(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].find((name) => !env[name]);
-}
-
 export async function uploadArtifact(
   name: string,
   files: string[],
   rootDirectory: string,
   options: { retentionDays?: number; compressionLevel?: number },
 ): Promise<UploadedArtifact> {
-  const missing = missingArtifactRuntime();
-  if (missing !== undefined) {
-    throw new Error(
-      `Unable to get the ${missing} env variable: the runner sets it for JavaScript actions on GitHub-hosted and properly configured self-hosted runners`,
-    );
-  }
+  // Checked before loading @actions/artifact (about 1.2 MB of code): without these variables the upload
+  // fails anyway, and loading the client first would cost more than the rest of a step such as the gate's.
+  const problem = artifactServiceProblem(`Uploading the artifact ${name}`);
+  if (problem !== undefined) throw new ConfigurationError(problem);
   const { DefaultArtifactClient } = await import("@actions/artifact");
   const client = new DefaultArtifactClient();
   if (Number(process.env.GITHUB_RUN_ATTEMPT ?? "1") > 1) {
