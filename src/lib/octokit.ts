@@ -4,6 +4,8 @@ import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
+import { InputError } from "./errors.ts";
+import { firstLine, httpStatus, tokenRejected } from "./github-errors.ts";
 
 export type GitHubClient = ReturnType<typeof getOctokit>;
 
@@ -30,12 +32,37 @@ const truncatedBodyGuard: OctokitPlugin = (octokit) => {
   });
 };
 
+/**
+ * A 401 is the token itself (unknown, revoked or expired), never a hiccup: it becomes an error naming the
+ * `github-token` input instead of a stack. Applied innermost, so the retry plugin never sees it.
+ */
+const rejectedTokenGuard: OctokitPlugin = (octokit) => {
+  octokit.hook.wrap("request", async (request, options) => {
+    try {
+      return await request(options);
+    } catch (error) {
+      if (httpStatus(error) !== 401) throw error;
+      const url = (error as { request?: { url?: string } }).request?.url ?? options.url ?? "?";
+      const message = firstLine(error);
+      throw tokenRejected(`call ${options.method ?? "?"} ${url}`, `401${message ? `: ${message}` : ""}`);
+    }
+  });
+};
+
 export interface OctokitOptions {
   /** How many times a failing request is retried, and a rate-limited one waited out. */
   retries?: number;
 }
 
 export function createOctokit(token: string, options: OctokitOptions = {}): GitHubClient {
+  if (token.trim() === "") {
+    throw new InputError(
+      "github-token",
+      token,
+      "is empty, and this step needs the GitHub API",
+      "Leave it out (the default is `${{ github.token }}`) or pass a token, e.g. `github-token: ${{ secrets.MY_TOKEN }}`; check that the secret exists in this repository.",
+    );
+  }
   const retries = options.retries ?? 3;
   const baseUrl = process.env.GITHUB_API_URL ?? "https://api.github.com";
   return getOctokit(
@@ -72,6 +99,7 @@ export function createOctokit(token: string, options: OctokitOptions = {}): GitH
         error: (message: string) => core.debug(message),
       },
     },
+    rejectedTokenGuard,
     truncatedBodyGuard,
     retry,
     throttling,
