@@ -106,9 +106,9 @@ export function codeContext(record: RunRecord | undefined): CodeContext | undefi
   };
 }
 
-type Steps = NonNullable<RunRecord["history"]>["steps"];
+export type Steps = NonNullable<RunRecord["history"]>["steps"];
 
-function stepAxis(steps: Steps): number[] {
+function stepAxis(steps: Readonly<Steps>): number[] {
   return steps.map((step, index) => step.step ?? step.epoch ?? index + 1);
 }
 
@@ -123,11 +123,11 @@ function sampleIndices(length: number, max: number): number[] {
  * metrics). The baseline's curve is included when its history has the same steps.
  */
 export function learningCurves(
-  candidate: RunRecord | undefined,
+  candidateSteps: Readonly<Steps> | undefined,
   baseline: RunRecord | undefined,
   gated: readonly string[],
 ): Curve[] {
-  const steps = candidate?.history?.steps ?? [];
+  const steps = candidateSteps ?? [];
   if (steps.length < 2) return [];
   const available = new Set<string>();
   for (const step of steps)

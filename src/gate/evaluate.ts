@@ -7,6 +7,7 @@
 import { ConfigurationError, InputError, quote } from "../lib/errors.ts";
 import type { RunRecord } from "../record/run-record.ts";
 import { codeContext, dataDiff, environmentDiff, learningCurves, paramsDiff } from "./context.ts";
+import type { Steps } from "./context.ts";
 import { DirectionResolver, parseDirections } from "./directions.ts";
 import { prepareMetrics } from "./metrics.ts";
 import type { MetricEstimate, PreparedMetrics } from "./metrics.ts";
@@ -47,6 +48,10 @@ export interface CandidateInput {
    * default: the record's `ignoredMetrics`. A rule on one of them says so instead of "no metric".
    */
   ignored?: readonly { name: string; value: unknown }[];
+  /** Per-step metrics for learning curves when there is no run record (the fork companion's). */
+  steps?: Steps;
+  /** The model's name when there is no run record (default: the label). */
+  model?: string;
   links?: Links;
 }
 
@@ -470,7 +475,7 @@ export function evaluateGate(input: GateInput): GateReport {
     const verdict = verdictOf(results);
     const report: CandidateReport = {
       label: candidateInput.label,
-      model: candidateInput.record?.model.name ?? candidateInput.label,
+      model: candidateInput.record?.model.name ?? candidateInput.model ?? candidateInput.label,
       verdict,
       passed: verdictPasses(verdict, failOn),
       champion: false,
@@ -481,7 +486,11 @@ export function evaluateGate(input: GateInput): GateReport {
       params: paramsDiff(candidateInput.record, baselineRecord),
       data: dataDiff(candidateInput.record, baselineRecord),
       environment: environmentDiff(candidateInput.record, baselineRecord),
-      curves: learningCurves(candidateInput.record, baselineRecord, gated),
+      curves: learningCurves(
+        candidateInput.record?.history?.steps ?? candidateInput.steps,
+        baselineRecord,
+        gated,
+      ),
     };
     const code = codeContext(candidateInput.record);
     if (code !== undefined) report.code = code;

@@ -3,10 +3,12 @@
 // the workflow_run companion reads it to post a fork PR's report. Both read a file that another run (for
 // a fork: untrusted code) wrote, so it is validated field by field here before anything renders it.
 import * as z from "zod";
+import { MetricValue } from "../record/run-record.ts";
 import { GATE_REPORT_SCHEMA, GATE_REPORT_SCHEMA_VERSION } from "./report.ts";
 
 export const GATE_RECORD_SCHEMA = "mlops-actions/gate";
-export const GATE_RECORD_SCHEMA_VERSION = "1.0";
+/** 1.1: the model name and each candidate's metrics and learning-curve steps, for the fork companion. */
+export const GATE_RECORD_SCHEMA_VERSION = "1.1";
 export const GATE_RECORD_FILE = "mlops-gate.json";
 export const GATE_REPORT_JSON_FILE = "gate-report.json";
 export const GATE_REPORT_MARKDOWN_FILE = "gate-report.md";
@@ -161,8 +163,17 @@ export const GateRecordSchema = z.object({
         .regex(/^[0-9a-f]{64}$/)
         .optional(),
       modelDigest: text.optional(),
+      /** The candidate's metrics as the gate read them: the companion judges them by its own rules. */
+      metrics: z.record(z.string().max(1000), MetricValue).optional(),
+      /** Per-step metrics (learning curves). */
+      steps: z
+        .array(z.record(z.string().max(1000), finite))
+        .max(100_000)
+        .optional(),
     }),
   ),
+  /** The model whose `mlops-run-<model>` artifacts are the baseline. */
+  modelName: text.optional(),
   repository: text,
   headSha: text,
   sha: text,

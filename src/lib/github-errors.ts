@@ -38,3 +38,27 @@ export async function needsPermission<T>(
     throw error;
   }
 }
+
+/** GitHub rejected the token itself (401): no retry or permission helps, only another token. */
+export class TokenRejectedError extends ConfigurationError {
+  override readonly name = "TokenRejectedError";
+}
+
+export function tokenRejected(what: string, detail: string): TokenRejectedError {
+  return new TokenRejectedError(
+    `GitHub rejected the token in 'github-token' (${detail}) when it tried to ${what}. Pass a valid token: the default \`\${{ github.token }}\` works; a GitHub App's installation token expires after an hour, so create it right before this step.`,
+  );
+}
+
+/** For a failed GitHub call (after the client's retries): "500 Server Error", "connection reset"…; undefined for bugs. */
+export function describeGitHubFailure(error: unknown): string | undefined {
+  const status = httpStatus(error);
+  if (status === undefined) return undefined;
+  return `${status}: ${firstLine(error)}`;
+}
+
+/** An Octokit error's message without the documentation link Octokit appends (" - https://docs…"). */
+export function firstLine(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split("\n", 1)[0] ?? "";
+  return message.replace(/ - https:\/\/docs\.github\.com\S*$/, "");
+}

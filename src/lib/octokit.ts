@@ -13,6 +13,8 @@ import { paginateRest } from "@octokit/plugin-paginate-rest";
 import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
+import { InputError } from "./errors.ts";
+import { firstLine, httpStatus, tokenRejected } from "./github-errors.ts";
 
 type OctokitPlugin = (octokit: Octokit) => void;
 
@@ -37,12 +39,29 @@ const truncatedBodyGuard: OctokitPlugin = (octokit) => {
   });
 };
 
+/**
+ * A 401 is the token itself (unknown, revoked or expired), never a hiccup: it becomes an error naming the
+ * `github-token` input instead of a stack. Applied innermost, so the retry plugin never sees it.
+ */
+const rejectedTokenGuard: OctokitPlugin = (octokit) => {
+  octokit.hook.wrap("request", async (request, options) => {
+    try {
+      return await request(options);
+    } catch (error) {
+      if (httpStatus(error) !== 401) throw error;
+      const url = (error as { request?: { url?: string } }).request?.url ?? options.url ?? "?";
+      const message = firstLine(error);
+      throw tokenRejected(`call ${options.method ?? "?"} ${url}`, `401${message ? `: ${message}` : ""}`);
+    }
+  });
+};
+
 /** What callers use: REST methods and pagination, as @actions/github's getOctokit gives them. */
 const RestClient = Octokit.plugin(restEndpointMethods, paginateRest);
 export type GitHubClient = InstanceType<typeof RestClient>;
 
-// The guard comes before the retry plugin, so that retries see the errors it raises.
-const Client = RestClient.plugin(truncatedBodyGuard, retry, throttling);
+// The guards come before the retry plugin: retries see the truncated-body errors, never a 401.
+const Client = RestClient.plugin(rejectedTokenGuard, truncatedBodyGuard, retry, throttling);
 
 export interface OctokitOptions {
   /** How many times a failing request is retried, and a rate-limited one waited out. */
@@ -71,6 +90,14 @@ function orchestrationUserAgent(): string | undefined {
 }
 
 export function createOctokit(token: string, options: OctokitOptions = {}): GitHubClient {
+  if (token.trim() === "") {
+    throw new InputError(
+      "github-token",
+      token,
+      "is empty, and this step needs the GitHub API",
+      "Leave it out (the default is `${{ github.token }}`) or pass a token, e.g. `github-token: ${{ secrets.MY_TOKEN }}`; check that the secret exists in this repository.",
+    );
+  }
   const retries = options.retries ?? 3;
   const baseUrl = process.env.GITHUB_API_URL ?? "https://api.github.com";
   const proxyFetch = fetchFor(baseUrl);

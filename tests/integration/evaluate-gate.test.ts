@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseGateRecord } from "../../src/gate/gate-record.ts";
+import { parseGateRecord, type GateRecord } from "../../src/gate/gate-record.ts";
 import { readOnlyPermissions, type GitHubDouble } from "../services/github/index.ts";
 import { runAction, type ActionResult } from "../rig/index.ts";
 import {
@@ -339,41 +339,140 @@ describe("fork pull requests", () => {
     expect(result.summary).toContain("Gate: pass");
   });
 
-  it("is posted by the workflow_run companion, re-rendered from the report data", async () => {
-    const companionRunId = 7777;
-    github.state.seedWorkflowRun(REPO, {
-      id: companionRunId,
-      headSha: mainRun.headSha,
-      event: "workflow_run",
-    });
-    const companion = await runAction({
-      action: "evaluate-gate",
-      inputs: { mode: "post-from-artifact" },
-      github: { repository: REPO, runId: companionRunId, token: TOKEN, apiUrl: github.url },
-      env: services.actionsEnv(companionRunId),
-      event: {
-        name: "workflow_run",
-        patch: (payload) => {
-          const p = payload as { workflow_run: Record<string, unknown> };
-          p.workflow_run.id = prRun.runId;
-          p.workflow_run.head_sha = headSha;
-          p.workflow_run.head_branch = "patch-1";
-          p.workflow_run.event = "pull_request";
-          p.workflow_run.pull_requests = [];
-          p.workflow_run.head_repository = {
-            owner: { login: "contributor" },
-            full_name: "contributor/digits",
-          };
-        },
-      },
-    });
+  it("is posted by the workflow_run companion, judged again by the companion's rules", async () => {
+    const companion = await runCompanion(prRun, headSha, "patch-1");
     expect(errors(companion), companion.stderr).toEqual([]);
     const comments = gateComments(9);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain(`head=${headSha} run=${prRun.runId}`);
     expect(companion.outputs.verdict).toBe("pass");
   });
+
+  it("a tampered gate record (pass, edited rules, links elsewhere, free text): the companion posts the recomputed fail", async () => {
+    const tamperedHead = fakeSha("fork-tampered");
+    github.state.seedPull(REPO, {
+      number: 10,
+      head: { ref: "patch-2", sha: tamperedHead },
+      base: { sha: mainRun.headSha },
+      fork: true,
+    });
+    const run = pullRequestRun(github, services, {
+      number: 10,
+      headSha: tamperedHead,
+      baseSha: mainRun.headSha,
+      headRef: "patch-2",
+      fork: true,
+    });
+    // A model that is much worse than main's: one epoch at a tiny learning rate.
+    const job = await trainJob(run, { params: JSON.stringify({ epochs: 1, learning_rate: 0.0001 }) });
+    // The fork's workflow gates with rules it edited, and without the artifact service, so that it can
+    // upload a record of its own making instead.
+    const step = run.step();
+    const forkGate = await runAction({
+      action: "evaluate-gate",
+      inputs: { rules: "accuracy >= 0", baseline: "none", comment: "never" },
+      workspace: job.workspace,
+      runnerTemp: job.runnerTemp,
+      ...step,
+      env: job.train.env,
+    });
+    expect(forkGate.outputs.verdict).toBe("pass");
+    const recordFile = join(job.runnerTemp, "mlops", "digits", "mlops-gate.json");
+    const record = JSON.parse(readFileSync(recordFile, "utf8")) as GateRecord;
+    const evil = "https://evil.example/login";
+    record.verdict = "pass";
+    record.passed = true;
+    record.postedReason = `Approved by the maintainers, see ${evil}`;
+    record.report.verdict = "pass";
+    record.report.notes = [`Security review passed: [details](${evil})`];
+    record.report.baseline.description = `[main, reviewed](${evil})`;
+    record.report.baseline.links = { run: evil };
+    const candidate = record.report.candidates[0];
+    if (!candidate) throw new Error("no candidate");
+    candidate.label = `[signed build](${evil})`;
+    candidate.links = { run: evil, artifact: evil };
+    candidate.rules = [];
+    candidate.counts = { pass: 0, fail: 0, inconclusive: 0, skipped: 0 };
+    const recorded = record.candidates[0];
+    if (!recorded) throw new Error("no candidate");
+    recorded.label = `[signed build](${evil})`;
+    const tampered = mkdtempSync(join(tmpdir(), "mlops-tampered-"));
+    writeFileSync(join(tampered, "mlops-gate.json"), JSON.stringify(record));
+    await uploadAs(run.runId, "mlops-gate-digits", join(tampered, "mlops-gate.json"), tampered);
+
+    const companion = await runCompanion(run, tamperedHead, "patch-2");
+    expect(errors(companion).join("\n")).not.toMatch(/Unexpected failure/);
+    expect(companion.outputs.verdict).toBe("fail");
+    const comments = gateComments(10);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]?.body ?? "";
+    if (process.env.SHOW_COMMENT) writeFileSync(process.env.SHOW_COMMENT, body);
+    expect(body).toContain("❌ Gate: fail");
+    expect(body).toContain("reported by the pull request's run");
+    expect(body).toMatch(/loss/); // judged by the companion's rules, not the fork's
+    const links = [...body.matchAll(/https?:\/\/[^\s)>\]"'|]+/g)].map((m) => m[0]);
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links)
+      expect(link).toMatch(/^https:\/\/github\.com\/acme\/digits\/actions\/runs\/\d+/);
+    expect(body).toContain(`https://github.com/${REPO}/actions/runs/${run.runId}`);
+    for (const text of [
+      "evil.example",
+      "Approved by the maintainers",
+      "Security review",
+      "signed build",
+      "reviewed",
+    ])
+      expect(body).not.toContain(text);
+    expect(companion.summary).not.toContain("evil.example");
+  });
 });
+
+/** The ml-pr-comment companion's step, for the completed run of a fork PR. */
+function runCompanion(prRun: SimulatedRun, headSha: string, headBranch: string): Promise<ActionResult> {
+  const companionRunId = nextCompanionRun++;
+  github.state.seedWorkflowRun(REPO, { id: companionRunId, headSha: mainRun.headSha, event: "workflow_run" });
+  return runAction({
+    action: "evaluate-gate",
+    inputs: { mode: "post-from-artifact", rules: RULES },
+    github: { repository: REPO, runId: companionRunId, token: TOKEN, apiUrl: github.url },
+    env: services.actionsEnv(companionRunId),
+    event: {
+      name: "workflow_run",
+      patch: (payload) => {
+        const p = payload as { workflow_run: Record<string, unknown> };
+        p.workflow_run.id = prRun.runId;
+        p.workflow_run.head_sha = headSha;
+        p.workflow_run.head_branch = headBranch;
+        p.workflow_run.event = "pull_request";
+        p.workflow_run.pull_requests = [];
+        p.workflow_run.html_url = "https://evil.example/run";
+        p.workflow_run.head_repository = {
+          owner: { login: "contributor" },
+          full_name: "contributor/digits",
+        };
+      },
+    },
+  });
+}
+let nextCompanionRun = 7777;
+
+/** Uploads a file as an artifact of run `runId` with the real @actions/artifact, as a step of it would. */
+async function uploadAs(runId: number, name: string, file: string, root: string): Promise<void> {
+  const saved = { ...process.env };
+  Object.assign(process.env, services.results.envFor({ workflowRunId: runId }), {
+    GITHUB_SERVER_URL: "https://github.com",
+  });
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = () => true; // @actions/core's log lines, meant for a runner
+  try {
+    const { DefaultArtifactClient } = await import("@actions/artifact");
+    await new DefaultArtifactClient().uploadArtifact(name, [file], root);
+  } finally {
+    process.stdout.write = write;
+    for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
+    Object.assign(process.env, saved);
+  }
+}
 
 describe("Dependabot and other read-only tokens", () => {
   it("a Dependabot PR's read-only token: no failure for want of a comment, the report in the summary", async () => {

@@ -75,6 +75,13 @@ describe("Octokit factory against GitHub double faults", () => {
     expect(calls(GET_PULL)).toEqual([200, 200]);
   });
 
+  it("retries a connection closed before any answer (ECONNRESET), which changed nothing", async () => {
+    double.faults.add({ route: CREATE_COMMENT, kind: "drop" });
+    await octokit.rest.issues.createComment({ ...base, issue_number: 5, body: "once" });
+    expect(calls(CREATE_COMMENT)).toEqual([0, 201]);
+    expect(double.state.comments(REPO, 5).map((c) => c.body)).toEqual(["once"]);
+  });
+
   it("delays a slow route", async () => {
     double.faults.add({ route: GET_PULL, kind: "slow", delayMs: 300 });
     const started = Date.now();

@@ -26,6 +26,10 @@ beforeAll(async () => {
   mainSha = git(repository, "rev-parse", "HEAD").trim();
   double.state.seedCommits(REPO, mainSha);
   double.state.seedBranch(REPO, "main", mainSha);
+  // What the contents API serves at the base commit: the rules the PR is judged by.
+  double.state.seedFiles(REPO, mainSha, {
+    ".github/gate-rules.txt": readFileSync(join(repository, ".github", "gate-rules.txt"), "utf8"),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -453,7 +457,7 @@ describe("the reusable ml-retrain and ml-pr-comment workflows", () => {
       "jobs:",
       "  comment:",
       "    uses: mlops-actions/mlops-actions/.github/workflows/reusable-ml-pr-comment.yml@v1",
-      "    permissions: { actions: read, pull-requests: write }",
+      "    permissions: { contents: read, actions: read, pull-requests: write }",
     ]);
     const companion = await run({
       workflow: caller,

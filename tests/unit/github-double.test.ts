@@ -6,6 +6,7 @@
 // about the factory go through `plain`, an Octokit without the retry and throttling plugins.
 import { getOctokit } from "@actions/github";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TokenRejectedError } from "../../src/lib/github-errors.ts";
 import { createOctokit, type GitHubClient } from "../../src/lib/octokit.ts";
 import {
   MemoryArtifactSource,
@@ -111,9 +112,13 @@ describe("GitHub double", () => {
     expect(unknown.status).toBe(404);
     expect(double.violations).toMatchObject([{ kind: "unknown-route", url: "/repos/octo/models/topics" }]);
     const stranger = createOctokit("ghp_unknown", { retries: 0 });
+    // The factory turns GitHub's 401 into an error naming the github-token input.
     const bad = await failure(stranger.rest.repos.get(base));
-    expect(bad.status).toBe(401);
-    expect(bad.response?.data.message).toBe("Bad credentials");
+    expect(bad).toBeInstanceOf(TokenRejectedError);
+    expect((bad as unknown as Error).message).toMatch(
+      /rejected the token in 'github-token' \(401: Bad credentials\)/,
+    );
+    expect(double.requests.at(-1)?.status).toBe(401);
     // A missing repository is GitHub's 404, not a violation.
     expect((await failure(octokit.rest.repos.get({ owner: "octo", repo: "nope" }))).status).toBe(404);
     expect(double.violations).toHaveLength(1);

@@ -1,37 +1,33 @@
-// evaluate-gate's work: load candidates and the baseline, judge, write the report files, show the
-// report (job summary, sticky PR comment, check run) and upload the gate record.
+// evaluate-gate's work, in the order that keeps the verdict whatever GitHub does:
+//   1. load the candidates and find the baseline, judge;
+//   2. the step outputs, then the report files, the job summary and the annotations (no network);
+//   3. the gate record (mlops-gate.json), uploaded as the artifact mlops-gate-<comment-key>;
+//   4. the network writes: the sticky PR comment and the check run (publish.ts).
+// The uploaded record cannot know how step 4 went, so it says `posted: false` ("not posted yet"): the
+// fork companion recomputes and posts from it regardless, and a GitHub fault in step 4 (or a job
+// cancelled while the client waits out a rate limit) then still leaves it everything it needs. After
+// step 4 the local record is rewritten with the outcome, for later steps of the job.
 import * as core from "@actions/core";
 import { createHash } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import {
-  GATE_RECORD_FILE,
-  GATE_RECORD_SCHEMA,
-  GATE_RECORD_SCHEMA_VERSION,
-  GATE_REPORT_JSON_FILE,
-  GATE_REPORT_MARKDOWN_FILE,
-  gateArtifactName,
-  type GateRecord,
-} from "../../gate/gate-record.ts";
-import {
-  evaluateGate,
-  isReportOnly,
-  renderComment,
-  renderFullReport,
-  type CandidateInput,
-  type GateReport,
-} from "../../gate/index.ts";
+import { gateArtifactName, type GateRecord } from "../../gate/gate-record.ts";
+import { GATE_RECORD_SCHEMA, GATE_RECORD_SCHEMA_VERSION } from "../../gate/gate-record.ts";
+import { evaluateGate, type CandidateInput, type GateReport, type PolicyFileSource } from "../../gate/index.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
-import type { GitHubClient } from "../../lib/octokit.ts";
+import { ConfigurationError } from "../../lib/errors.ts";
 import { defaultBranch, pullRequestBase, readEventPayload, repositoryId } from "../../lib/event.ts";
-import { appendSummary } from "../../lib/summary.ts";
-import { readRunContext } from "../../train/run-context.ts";
-import { resolveBaseline } from "./baseline.ts";
+import { describeGitHubFailure } from "../../lib/github-errors.ts";
+import type { GitHubClient } from "../../lib/octokit.ts";
+import { writeFileAtomic } from "../../record/atomic-write.ts";
+import { MetricValue } from "../../record/run-record.ts";
+import { readRunContext, type RunContext } from "../../train/run-context.ts";
+import { resolveBaseline, type BaselineContext, type ResolvedBaseline } from "./baseline.ts";
 import { expandCandidates, loadMetricsSource } from "./candidates.ts";
-import { createGateCheckRun } from "./check-run.ts";
 import type { GateInputs } from "./inputs.ts";
 import { policyAsOfBase } from "./policy-files.ts";
-import { postStickyComment, type CommentOutcome } from "./sticky-comment.ts";
+import { publishReport } from "./publish.ts";
+import { reportFiles, setVerdictOutputs, writeReports } from "./report-files.ts";
+import type { CommentOutcome } from "./sticky-comment.ts";
 
 export interface GateResult {
   report: GateReport;
@@ -41,68 +37,164 @@ export interface GateResult {
   comment: CommentOutcome | undefined;
 }
 
-/** The comment leaves room for the run marker and the link to the full report. */
-const COMMENT_BUDGET = 65_536 - 512;
+/** This run, as the gate needs it: from the environment and the event payload. */
+interface GateRun {
+  context: RunContext;
+  payload: unknown;
+  owner: string;
+  repo: string;
+  runnerTemp: string;
+  headSha: string;
+  runUrl: string;
+  /** Created on first use: gates with a file baseline and no comment never need the API. */
+  github: () => Promise<GitHubClient>;
+}
+
+interface Candidates {
+  inputs: CandidateInput[];
+  /** sha256 of each run record's bytes, by label, as the gate record pins them. */
+  recordDigests: Map<string, string>;
+  modelName: string;
+}
 
 export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.env): Promise<GateResult> {
+  const run = gateRun(given, env);
+  // A pull request is judged by the rules and directions of its base commit.
+  const { inputs, policyFiles } = await policyAsOfBase(given, {
+    eventName: run.context.event,
+    payload: run.payload,
+    repository: { owner: run.owner, repo: run.repo },
+    github: run.github,
+  });
+  const candidates = await loadCandidates(inputs, run);
+  const commentKey = inputs.commentKey ?? candidates.modelName;
+  const baseline = await core.group("Find the baseline", () =>
+    findBaseline(inputs.baseline, baselineContext(inputs, run, candidates.modelName)),
+  );
+  const report = judge(inputs, candidates.inputs, baseline, run.runUrl, policyFiles);
+
+  setVerdictOutputs(report);
+  const files = reportFiles(run.runnerTemp, commentKey);
+  await writeReports(report, files, inputs.rules.file);
+  const record = gateRecord(inputs, run, { report, candidates, baseline, commentKey });
+  await writeFileAtomic(files.recordPath, recordText(record));
+  await uploadGateArtifact(
+    commentKey,
+    [files.recordPath, files.jsonPath, files.markdownPath],
+    files.outputDir,
+  );
+
+  const published = await publishReport(
+    inputs,
+    {
+      owner: run.owner,
+      repo: run.repo,
+      pullNumber: run.context.pullRequest,
+      headSha: run.headSha,
+      runId: Number(run.context.runId),
+      runAttempt: run.context.runAttempt,
+      runUrl: run.runUrl,
+      commentKey,
+      rulesFile: inputs.rules.file,
+    },
+    report,
+    run.github,
+  );
+  await writeFileAtomic(files.recordPath, recordText(withPostedOutcome(record, published.comment)));
+  if (published.problem) throw published.problem;
+  return { ...files, report, comment: published.comment };
+}
+
+function gateRun(inputs: GateInputs, env: NodeJS.ProcessEnv): GateRun {
   const payload = readEventPayload(env);
   const context = readRunContext(env, payload);
   const [owner = "", repo = ""] = context.repository.split("/");
-  const runnerTemp = resolve(env.RUNNER_TEMP ?? join(given.workspace, ".mlops-tmp"));
   let client: GitHubClient | undefined;
-  const github = async (): Promise<GitHubClient> => {
-    if (!client) {
-      const { createOctokit } = await import("../../lib/octokit.ts");
-      client = createOctokit(given.token);
-    }
-    return client;
-  };
-  // A pull request is judged by the rules and directions of its base commit.
-  const { inputs, policyFiles } = await policyAsOfBase(given, {
-    eventName: context.event,
+  return {
+    context,
     payload,
-    repository: { owner, repo },
-    github,
-  });
+    owner,
+    repo,
+    runnerTemp: resolve(env.RUNNER_TEMP ?? join(inputs.workspace, ".mlops-tmp")),
+    headSha: context.headSha ?? context.sha,
+    runUrl: runUrl(context.serverUrl, context.repository, context.runId),
+    github: async () => {
+      if (!client) {
+        const { createOctokit } = await import("../../lib/octokit.ts");
+        client = createOctokit(inputs.token);
+      }
+      return client;
+    },
+  };
+}
 
-  const candidates: CandidateInput[] = [];
+async function loadCandidates(inputs: GateInputs, run: GateRun): Promise<Candidates> {
+  const loaded: CandidateInput[] = [];
   const recordDigests = new Map<string, string>();
   for (const file of expandCandidates(inputs.candidate, inputs.workspace, inputs.pathRoots)) {
-    const loaded = await loadMetricsSource(file, inputs.workspace, runnerTemp);
-    candidates.push({
-      label: loaded.label,
-      metrics: loaded.metrics,
-      ...(loaded.ignored ? { ignored: loaded.ignored } : {}),
-      ...(loaded.record ? { record: loaded.record } : {}),
+    const source = await loadMetricsSource(file, inputs.workspace, run.runnerTemp);
+    loaded.push({
+      label: source.label,
+      metrics: source.metrics,
+      ...(source.ignored ? { ignored: source.ignored } : {}),
+      ...(source.record ? { record: source.record } : {}),
     });
-    if (loaded.recordSha256) recordDigests.set(loaded.label, loaded.recordSha256);
+    if (source.recordSha256) recordDigests.set(source.label, source.recordSha256);
   }
-  const modelName = candidates[0]?.record?.model.name ?? repo;
-  const commentKey = inputs.commentKey ?? modelName;
+  return { inputs: loaded, recordDigests, modelName: loaded[0]?.record?.model.name ?? run.repo };
+}
 
-  const baseline = await core.group("Find the baseline", async () => {
-    const resolved = await resolveBaseline(inputs.baseline, {
-      workspace: inputs.workspace,
-      runnerTemp,
-      repository: { owner, repo },
-      repositoryId: repositoryId(payload),
-      runId: Number(context.runId),
-      serverUrl: context.serverUrl,
-      artifactName: `mlops-run-${modelName}`,
-      pullRequestBase: pullRequestBase(payload),
-      defaultBranch: defaultBranch(payload),
-      github,
-      token: inputs.token,
-    });
-    core.info(
-      resolved.input.available
-        ? `Baseline: ${resolved.input.description}`
-        : `No baseline: ${resolved.input.reason}`,
+function baselineContext(inputs: GateInputs, run: GateRun, modelName: string): BaselineContext {
+  return {
+    workspace: inputs.workspace,
+    runnerTemp: run.runnerTemp,
+    repository: { owner: run.owner, repo: run.repo },
+    repositoryId: repositoryId(run.payload),
+    runId: Number(run.context.runId),
+    serverUrl: run.context.serverUrl,
+    artifactName: `mlops-run-${modelName}`,
+    pullRequestBase: pullRequestBase(run.payload),
+    defaultBranch: defaultBranch(run.payload),
+    github: run.github,
+    token: inputs.token,
+  };
+}
+
+/**
+ * Resolves the baseline. GitHub failing here (after the client's retries) leaves no verdict to keep —
+ * "no baseline" would skip rules and pass — so it is an error that says what failed, without a stack.
+ */
+export async function findBaseline(
+  spec: GateInputs["baseline"],
+  context: BaselineContext,
+): Promise<ResolvedBaseline> {
+  let resolved: ResolvedBaseline;
+  try {
+    resolved = await resolveBaseline(spec, context);
+  } catch (error) {
+    const failure = error instanceof ConfigurationError ? undefined : describeGitHubFailure(error);
+    if (failure === undefined) throw error;
+    throw new ConfigurationError(
+      `Could not look up the baseline: GitHub failed (${failure}), also after retries. Re-run the job; if it persists, see https://www.githubstatus.com.`,
     );
-    return resolved;
-  });
+  }
+  core.info(
+    resolved.input.available
+      ? `Baseline: ${resolved.input.description}`
+      : `No baseline: ${resolved.input.reason}`,
+  );
+  return resolved;
+}
 
-  const report = evaluateGate({
+/** The verdict: the step's own rules and options, the candidates, the baseline. */
+export function judge(
+  inputs: GateInputs,
+  candidates: readonly CandidateInput[],
+  baseline: ResolvedBaseline,
+  candidateRunUrl: string,
+  policyFiles: readonly PolicyFileSource[] = [],
+): GateReport {
+  return evaluateGate({
     rules: inputs.rules.text,
     ...(inputs.rules.file ? { rulesFile: inputs.rules.file } : {}),
     directions: inputs.directions.text,
@@ -111,85 +203,22 @@ export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.e
     policyFiles,
     failOn: inputs.failOn,
     requireBaseline: inputs.requireBaseline,
-    candidates: candidates.map((c) => ({
-      ...c,
-      links: { run: runUrl(context.serverUrl, context.repository, context.runId) },
-    })),
+    candidates: candidates.map((c) => ({ ...c, links: { run: candidateRunUrl, ...c.links } })),
     baseline: baseline.input,
   });
+}
 
-  const outputDir = join(runnerTemp, "mlops", commentKey.replace(/[^A-Za-z0-9._-]/g, "_"));
-  await mkdir(outputDir, { recursive: true });
-  const markdownPath = join(outputDir, GATE_REPORT_MARKDOWN_FILE);
-  const jsonPath = join(outputDir, GATE_REPORT_JSON_FILE);
-  const recordPath = join(outputDir, GATE_RECORD_FILE);
-  const fullReport = renderFullReport(report);
-  await writeFile(markdownPath, fullReport);
-  await writeFile(jsonPath, `${JSON.stringify(report)}\n`);
-  await appendSummary(fullReport);
-  annotateFailedRules(report, inputs.rules.file);
-  if (isReportOnly(report)) {
-    core.warning(
-      "No rules: nothing is gated, so this step passes whatever the metrics are (the report is only a report). Give 'rules', one a line, e.g. 'accuracy >= 0.90' and 'f1 >= baseline - 0.01'.",
-      { title: "evaluate-gate: no rules" },
-    );
-  }
+const NOT_POSTED_YET =
+  "not posted yet: the gate uploads its record before it comments, so that a GitHub failure cannot lose it";
 
-  const pullNumber = context.pullRequest;
-  const headSha = context.headSha ?? context.sha;
-  let comment: CommentOutcome | undefined;
-  const wantsComment = inputs.comment === "always" || (inputs.comment === "auto" && pullNumber !== undefined);
-  if (wantsComment) {
-    if (pullNumber === undefined) {
-      comment = { posted: false, readOnly: false, reason: "this run is not for a pull request" };
-    } else {
-      const body = renderComment(report, {
-        commentKey,
-        fullReportUrl: runUrl(context.serverUrl, context.repository, context.runId),
-        maxChars: COMMENT_BUDGET,
-      });
-      comment = await core.group("Post the PR comment", async () =>
-        postStickyComment(
-          await github(),
-          { owner, repo, pullNumber, headSha, runId: Number(context.runId), runAttempt: context.runAttempt },
-          commentKey,
-          body,
-        ),
-      );
-    }
-    if (comment.posted) core.info(`PR comment ${comment.action}: ${comment.url}`);
-    else if (comment.readOnly) {
-      core.warning(
-        `Not commenting: ${comment.reason}. The report is in the job summary and in the ${gateArtifactName(commentKey)} artifact; the workflow_run companion (evaluate-gate with mode: post-from-artifact) can post it.`,
-      );
-    } else core.notice(`Not commenting: ${comment.reason}.`);
-  }
-
-  if (inputs.checkRun) {
-    const summary = renderComment(report, { maxChars: 60_000 });
-    try {
-      const id = await createGateCheckRun(
-        await github(),
-        {
-          owner,
-          repo,
-          headSha,
-          name: `mlops gate: ${commentKey}`,
-          detailsUrl: runUrl(context.serverUrl, context.repository, context.runId),
-          ...(inputs.rules.file ? { rulesFile: inputs.rules.file } : {}),
-        },
-        report,
-        summary,
-      );
-      core.info(`Check run ${id} created on ${headSha.slice(0, 7)}.`);
-    } catch (error) {
-      if (comment !== undefined && !comment.posted && comment.readOnly)
-        core.warning(`No check run: the token is read-only (${String(error)}).`);
-      else throw error;
-    }
-  }
-
-  const record: GateRecord = {
+function gateRecord(
+  inputs: GateInputs,
+  run: GateRun,
+  judged: { report: GateReport; candidates: Candidates; baseline: ResolvedBaseline; commentKey: string },
+): GateRecord {
+  const { report, candidates, baseline, commentKey } = judged;
+  const pullNumber = run.context.pullRequest;
+  return {
     schema: GATE_RECORD_SCHEMA,
     schemaVersion: GATE_RECORD_SCHEMA_VERSION,
     verdict: report.verdict,
@@ -202,29 +231,49 @@ export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.e
     },
     baseline: baseline.source,
     candidates: report.candidates.map((c, index) => {
-      const recordSha256 = recordDigests.get(c.label);
-      const modelDigest = candidates[index]?.record?.model.digest;
+      const input = candidates.inputs[index];
+      const recordSha256 = candidates.recordDigests.get(c.label);
+      const modelDigest = input?.record?.model.digest;
+      const steps = input?.record?.history?.steps;
       return {
         label: c.label,
         model: c.model,
         ...(recordSha256 ? { recordSha256 } : {}),
         ...(modelDigest ? { modelDigest } : {}),
+        metrics: numericMetrics(input?.metrics ?? {}),
+        ...(steps ? { steps } : {}),
       };
     }),
-    repository: context.repository,
-    headSha,
-    sha: context.sha,
+    modelName: candidates.modelName,
+    repository: run.context.repository,
+    headSha: run.headSha,
+    sha: run.context.sha,
     ...(pullNumber === undefined ? {} : { pullRequest: pullNumber }),
-    runId: Number(context.runId),
-    runAttempt: context.runAttempt,
-    posted: comment?.posted ?? false,
-    ...(comment && !comment.posted ? { postedReason: comment.reason } : {}),
-    ...(comment?.posted ? { commentId: comment.commentId } : {}),
+    runId: Number(run.context.runId),
+    runAttempt: run.context.runAttempt,
+    posted: false,
+    postedReason: NOT_POSTED_YET,
     report,
   };
-  await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`);
-  await uploadGateArtifact(commentKey, [recordPath, jsonPath, markdownPath], outputDir);
-  return { report, markdownPath, jsonPath, recordPath, comment };
+}
+
+/** The metrics a gate can judge (numbers and samples), as the companion will read them back. */
+function numericMetrics(metrics: Readonly<Record<string, unknown>>): Record<string, MetricValue> {
+  return Object.fromEntries(
+    Object.entries(metrics).filter(
+      (entry): entry is [string, MetricValue] => MetricValue.safeParse(entry[1]).success,
+    ),
+  );
+}
+
+function withPostedOutcome(record: GateRecord, comment: CommentOutcome | undefined): GateRecord {
+  const { postedReason: _notYet, ...rest } = record;
+  if (comment?.posted) return { ...rest, posted: true, commentId: comment.commentId };
+  return { ...rest, posted: false, postedReason: comment?.reason ?? "the step does not comment here" };
+}
+
+function recordText(record: GateRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
 }
 
 async function uploadGateArtifact(commentKey: string, files: string[], root: string): Promise<void> {
@@ -254,19 +303,6 @@ async function uploadGateArtifact(commentKey: string, files: string[], root: str
   }
 }
 
-function annotateFailedRules(report: GateReport, rulesFile: string | undefined): void {
-  const champion = report.candidates[report.champion ?? 0];
-  for (const rule of champion?.rules ?? []) {
-    if (rule.status !== "fail" && rule.status !== "inconclusive") continue;
-    const properties = {
-      title: `Gate rule ${rule.status}: ${rule.text}`,
-      ...(rulesFile ? { file: rulesFile, startLine: rule.line } : {}),
-    };
-    if (rule.status === "fail" && rule.countsAs === "error") core.error(rule.message, properties);
-    else core.warning(rule.message, properties);
-  }
-}
-
-function runUrl(serverUrl: string, repository: string, runId: string): string {
-  return `${serverUrl}/${repository}/actions/runs/${runId}`;
+export function runUrl(serverUrl: string, repository: string, runId: string | number): string {
+  return `${serverUrl}/${repository}/actions/runs/${String(runId)}`;
 }

@@ -66,12 +66,22 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
   const token = inputs.optional("github-token") ?? "";
   // The runner masks github.token and secrets; a token passed some other way is masked here too.
   if (token !== "") setSecret(token);
+  const rules = textOrFile("rules", inputs.optional("rules") ?? "", workspace, roots);
+  if (mode === "post-from-artifact" && rules.text.trim() === "") {
+    // The fork's own rules are in its artifact, but the companion never uses them: it judges by these.
+    throw new InputError(
+      "rules",
+      rules.text,
+      "is empty, and mode: post-from-artifact judges the pull request's metrics by its own rules",
+      "Pass the same rules as the PR workflow, best from one file in the repository (e.g. `rules: .github/gate-rules.txt`, with the default branch checked out).",
+    );
+  }
   const baseline = parseBaseline(inputs.string("baseline", "auto"));
   if (baseline.kind === "file") checkedPath("baseline", baseline.path, workspace, roots);
   return {
     candidate,
     baseline,
-    rules: textOrFile("rules", inputs.optional("rules") ?? "", workspace, roots),
+    rules,
     directions: textOrFile("directions", inputs.optional("directions") ?? "", workspace, roots),
     rankBy: inputs.optional("rank-by"),
     failOn: inputs.choice("fail-on", FAIL_ON_VALUES, "error"),

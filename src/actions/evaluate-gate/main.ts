@@ -12,14 +12,8 @@ export async function run(): Promise<void> {
       return;
     }
     const { gate } = await import("./gate.ts");
+    // gate() sets the outputs itself, before anything that talks to GitHub.
     const result = await gate(inputs);
-    core.setOutput("passed", String(result.report.passed));
-    core.setOutput("verdict", result.report.verdict);
-    core.setOutput("report", result.markdownPath);
-    core.setOutput("report-json", result.jsonPath);
-    const champion =
-      result.report.champion === undefined ? undefined : result.report.candidates[result.report.champion];
-    core.setOutput("champion", champion?.model ?? "");
     if (!result.report.passed) {
       core.setFailed(
         `The gate's verdict is '${result.report.verdict}', which fail-on '${result.report.failOn}' does not allow. See the report in the job summary.`,

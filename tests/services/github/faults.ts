@@ -14,6 +14,8 @@ export type FaultSpec = {
   | { kind: "slow"; delayMs: number }
   /** Sends the headers and half the body, then destroys the socket. */
   | { kind: "reset" }
+  /** Closes the connection before handling the request or answering (the client sees ECONNRESET). */
+  | { kind: "drop" }
 );
 
 const KNOWN_ROUTES = new Set(ROUTES.map(routeKey));

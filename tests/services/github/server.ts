@@ -224,7 +224,10 @@ class Double implements GitHubDouble {
     await this.holds.pass(key, { method, url: record.url, body: rawBody.toString("utf8") });
     const fault = this.faults.take(key);
     if (fault?.kind === "slow") await sleep(fault.delayMs);
-    else if (fault && fault.kind !== "reset") {
+    else if (fault?.kind === "drop") {
+      req.socket.destroy();
+      return;
+    } else if (fault && fault.kind !== "reset") {
       send(faultReply(fault, docs));
       return;
     }
@@ -364,7 +367,7 @@ class Double implements GitHubDouble {
   }
 }
 
-function faultReply(fault: Exclude<FaultSpec, { kind: "slow" | "reset" }>, docs: string): Reply {
+function faultReply(fault: Exclude<FaultSpec, { kind: "slow" | "reset" | "drop" }>, docs: string): Reply {
   switch (fault.kind) {
     case "status":
       return {
