@@ -211,7 +211,7 @@ describe("a full disk under RUNNER_TEMP", () => {
     const outputDir = join(runnerTemp, "mlops", "digits");
     expect(messages(gated, "error")).toMatch(
       new RegExp(
-        `Could not write ${outputDir}/gate-report\\.md \\(\\d+ bytes\\): no space left on the device; \\d+ KiB free there\\. Nothing was left half written`,
+        `No space left on the device to write ${outputDir}/gate-report\\.md \\(its file system has [\\d.]+ KiB free of 192\\.0 KiB\\)`,
       ),
     );
     expect(readdirSync(outputDir)).toEqual([]); // neither the report nor a temp file
