@@ -227,6 +227,7 @@ function forkRunCompleted(
 describe("ml-pr template", () => {
   let push: WorkflowResult;
 
+  // A whole workflow (lint, tests, real training): minutes on a loaded 2-core machine.
   beforeAll(async () => {
     push = await run({
       workflow: "workflows-templates/ml-pr.yml",
@@ -235,7 +236,7 @@ describe("ml-pr template", () => {
       sha: mainSha,
     });
     recordRun(push, "ml-pr", { event: "push", headSha: mainSha, headBranch: "main" });
-  }, 120_000);
+  }, 300_000);
 
   it("on push to the default branch: lints, tests, trains, uploads the baseline and does not gate", () => {
     expect(failures(push)).toBe("");
