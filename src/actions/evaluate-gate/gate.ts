@@ -12,7 +12,12 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { gateArtifactName, type GateRecord } from "../../gate/gate-record.ts";
 import { GATE_RECORD_SCHEMA, GATE_RECORD_SCHEMA_VERSION } from "../../gate/gate-record.ts";
-import { evaluateGate, type CandidateInput, type GateReport, type PolicyFileSource } from "../../gate/index.ts";
+import {
+  evaluateGate,
+  type CandidateInput,
+  type GateReport,
+  type PolicyFileSource,
+} from "../../gate/index.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { ConfigurationError } from "../../lib/errors.ts";
 import { defaultBranch, pullRequestBase, readEventPayload, repositoryId } from "../../lib/event.ts";
