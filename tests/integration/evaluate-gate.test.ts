@@ -878,6 +878,10 @@ describe("bad input", () => {
     [{ rules: "accuracy >= = 0.9", baseline: "none" }, /line 1, column \d+/],
     [{ rules: "missing-rules.txt" }, /Input 'rules' looks like a file name but no such file exists/],
     [{ "comment-key": "../x" }, /Input 'comment-key' is not a valid key/],
+    [
+      { mode: "post-from-artifact", rules: "" },
+      /Input 'rules' is empty, and mode: post-from-artifact judges the pull request's metrics by its own rules/,
+    ],
     [{ rules: "nonexistent_metric >= 1", baseline: "none" }, /nonexistent_metric/],
     [
       { candidate: "metrics-text.json", rules: "accuracy >= 0.9", baseline: "none" },
