@@ -17,9 +17,6 @@ import sys
 import threading
 from pathlib import Path
 
-import uvicorn
-
-from serving_stack.app import LoadedModel, create_app
 from serving_stack.listen import bind, write_json_atomically
 from serving_stack.model_folder import ModelFolderError, verify
 
@@ -44,6 +41,11 @@ def main(argv: list[str]) -> int:
     except ModelFolderError as error:
         print(f"serve: refusing {args.model_dir}: {error}", file=sys.stderr)
         return 2
+    # Imported after the check: a refused folder is refused in a blink.
+    import uvicorn
+
+    from serving_stack.app import LoadedModel, create_app
+
     version = args.model_version or folder.digest.split(":")[1][:12]
     model = LoadedModel(folder=folder, name=args.model_name, version=version)
     try:

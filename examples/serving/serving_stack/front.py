@@ -31,6 +31,11 @@ http {{
     uwsgi_temp_path {prefix}/temp/uwsgi;
     scgi_temp_path {prefix}/temp/scgi;
     client_max_body_size 16m;
+    # No idle client connections: on reload an old worker closes its idle
+    # keep-alive connections at once, and a request a client is writing on
+    # one that instant is lost (POST is not retried). One connection per
+    # request costs a handshake; it is what makes the switch lose nothing.
+    keepalive_timeout 0;
     include {prefix}/upstream.conf;
     server {{
         listen {listen};

@@ -54,7 +54,10 @@ class Reference:
     @classmethod
     def parse(cls, text: str) -> Reference:
         match = REFERENCE.match(text)
-        if not match:
+        registry = match["registry"] if match else ""
+        # As docker reads names: "acme/m" has no registry host in front.
+        if not match or not ("." in registry or ":" in registry
+                             or registry == "localhost"):
             raise PullError(
                 f"reference {text!r} is not registry/repository@sha256:<64 "
                 "hex>: the receiver pulls by digest only, never by tag"

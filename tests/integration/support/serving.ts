@@ -82,8 +82,16 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function startChild(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+export function startChild(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Child {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -101,7 +109,8 @@ export function startChild(command: string, args: string[], options: { cwd?: str
 
 async function readPortFile<T>(file: string, child: Child, what: string): Promise<T> {
   await waitFor(what, () => {
-    if (child.process.exitCode !== null) throw new Error(`${what} exited ${child.process.exitCode}:\n${child.output()}`);
+    if (child.process.exitCode !== null)
+      throw new Error(`${what} exited ${child.process.exitCode}:\n${child.output()}`);
     return existsSync(file);
   });
   return JSON.parse(readFileSync(file, "utf8")) as T;
@@ -159,7 +168,12 @@ export async function startRegistry(): Promise<Registry> {
     return host !== "";
   });
   await waitFor("docker-registry /v2/", async () => (await status(`http://${host}/v2/`)) === 200);
-  return { host, close: async () => void (await child.stop()) };
+  return {
+    host,
+    close: async () => {
+      await child.stop();
+    },
+  };
 }
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
@@ -223,7 +237,13 @@ export async function pushModelPack(
     join(layout, "index.json"),
     JSON.stringify({
       schemaVersion: 2,
-      manifests: [{ mediaType: MODELPACK.manifest, ...stored, annotations: { "org.opencontainers.image.ref.name": tag } }],
+      manifests: [
+        {
+          mediaType: MODELPACK.manifest,
+          ...stored,
+          annotations: { "org.opencontainers.image.ref.name": tag },
+        },
+      ],
     }),
   );
   await run("skopeo", [
@@ -283,7 +303,11 @@ export async function startStack(model: string, extra: string[] = []): Promise<S
     ],
     { env: { ...process.env, MLOPS_WEBHOOK_SECRET: WEBHOOK_SECRET } },
   );
-  const ports = await readPortFile<{ front: number; receiver: number; stateDir: string }>(portsFile, child, "stack.py");
+  const ports = await readPortFile<{ front: number; receiver: number; stateDir: string }>(
+    portsFile,
+    child,
+    "stack.py",
+  );
   const receiver = `http://127.0.0.1:${ports.receiver}`;
   await waitFor("receiver", async () => (await status(`${receiver}/healthz`)) === 200);
   return { ...child, front: `http://127.0.0.1:${ports.front}`, receiver, stateDir: ports.stateDir };
