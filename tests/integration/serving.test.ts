@@ -31,8 +31,10 @@ import { PYTHON, REPO_ROOT } from "./support/workspace.ts";
 
 const run = promisify(execFile);
 const MODEL = "digits";
-/** A new version's start (Python, FastAPI, scikit-learn imports) takes 1-8 s on a busy 2-core machine. */
-const READY_TIMEOUT = 30;
+/** A new version's start (Python, FastAPI, scikit-learn imports) takes 1-15 s on a busy 2-core machine. */
+const READY_TIMEOUT = 60;
+/** The never-ready version's own deadline (data.readyTimeoutSeconds), so its test waits that long only. */
+const BROKEN_READY_TIMEOUT = 5;
 const DIGITS_CSV = join(REPO_ROOT, "examples/sklearn-classifier/data/digits.csv");
 
 /** The first `n` rows of the example's data: 64 pixel values and the digit. */
@@ -332,12 +334,14 @@ describe("the deploy receiver behind the nginx front", () => {
   });
 
   it("leaves traffic on v2 when the new version never becomes ready (504 with the reason)", async () => {
-    const body = deployBody(MODEL, "broken", refs.broken ?? "");
+    const body = deployBody(MODEL, "broken", refs.broken ?? "", {
+      readyTimeoutSeconds: BROKEN_READY_TIMEOUT,
+    });
     const answer = await post(body, webhookHeaders(body));
     const result = (await answer.json()) as Record<string, unknown>;
     expect(answer.status, JSON.stringify(result)).toBe(504);
     expect(result).toMatchObject({ state: "failed", previousVersion: "v2" });
-    expect(result.reason).toContain(`was not ready after ${READY_TIMEOUT} s`);
+    expect(result.reason).toContain(`was not ready after ${BROKEN_READY_TIMEOUT} s`);
     expect(await served()).toMatchObject({ version: "v2" });
     expect((await infer(stack.front, digits(3).rows)).status).toBe(200);
     expect(await json(`${stack.receiver}/current`)).toMatchObject({ version: "v2" });
@@ -353,11 +357,22 @@ describe("the deploy receiver behind the nginx front", () => {
     expect((await served()).version).toBe("v2");
   });
 
-  it("refuses a reference by tag, not digest, before pulling anything", async () => {
-    const body = deployBody(MODEL, "v3", `${registry.host}/acme/digits:v2`);
+  it.each([
+    ["a reference by tag", { reference: "127.0.0.1:1/acme/digits:v2" }, "pull by digest"],
+    ["another model", { model: "iris" }, "this receiver serves 'digits'"],
+    ["a version that is no name", { version: "../v3" }, "data.version"],
+    [
+      "a ready deadline beyond the receiver's",
+      { readyTimeoutSeconds: READY_TIMEOUT + 1 },
+      "readyTimeoutSeconds",
+    ],
+  ])("refuses %s (422) before pulling anything", async (_what, change, message) => {
+    const payload = JSON.parse(deployBody(MODEL, "v3", refs.v2 ?? "")) as { data: object };
+    const body = JSON.stringify({ ...payload, data: { ...payload.data, ...change } });
     const answer = await post(body, webhookHeaders(body));
     expect(answer.status).toBe(422);
-    expect(await answer.text()).toContain("pull by digest");
+    expect(await answer.text()).toContain(message);
+    expect((await served()).version).toBe("v2");
   });
 });
 

@@ -17,6 +17,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from .listen import terminate
+
 CONFIG = """\
 {user}worker_processes 2;
 worker_shutdown_timeout 30s;
@@ -159,10 +161,4 @@ class Front:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: fast shutdown
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, 10)

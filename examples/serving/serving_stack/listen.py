@@ -1,11 +1,13 @@
-"""Listening sockets bound before a server starts, so port 0 (an
-ephemeral port) works and the caller learns the port from a file."""
+"""What the servers share: listening sockets bound before a server starts
+(so port 0, an ephemeral port, works and the caller learns the port from a
+file), files written whole, and stopping a child process."""
 
 from __future__ import annotations
 
 import json
 import os
 import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +28,16 @@ def write_json_atomically(path: Path, value: Any) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, path)
+
+
+def terminate(process: subprocess.Popen | None, grace: float) -> None:
+    """SIGTERM (nginx: fast shutdown; uvicorn: finish what it is
+    answering), then SIGKILL after `grace` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

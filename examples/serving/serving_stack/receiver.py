@@ -32,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from .front import Front, FrontError
+from .listen import terminate
 from .model_folder import ModelFolderError
 from .puller import PullError, pull
 from .webhooks import Verifier, WebhookRejected
@@ -56,13 +57,7 @@ class Version:
     port: int
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # uvicorn: graceful shutdown
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, 30)
 
 
 @dataclass
@@ -77,6 +72,7 @@ class Deploy:
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     previous: str | None = None
+    ready_timeout: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
     def view(self) -> dict[str, Any]:
@@ -121,8 +117,9 @@ class Stack:
         self.running: Deploy | None = None
         self._lock = threading.Lock()
 
-    def start_version(self, folder: Path, version: str,
-                      digest: str) -> Version:
+    def start_version(self, folder: Path, version: str, digest: str,
+                      ready_timeout: float | None = None) -> Version:
+        ready_timeout = ready_timeout or self.settings.ready_timeout
         run = self.settings.state_dir / "run"
         run.mkdir(exist_ok=True)
         stem = f"{version}-{secrets.token_hex(4)}"
@@ -134,7 +131,7 @@ class Stack:
                  "--model-version", version, "--host", "127.0.0.1",
                  "--port", "0", "--port-file", str(port_file)],
                 stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + self.settings.ready_timeout
+        deadline = time.monotonic() + ready_timeout
         port = 0
         try:
             while True:
@@ -153,7 +150,7 @@ class Stack:
                 if time.monotonic() > deadline:
                     raise DeployFailed(
                         504, f"version {version} was not ready after "
-                             f"{self.settings.ready_timeout:g} s: traffic "
+                             f"{ready_timeout:g} s: traffic "
                              "stays on the running version")
                 time.sleep(0.1)
         except BaseException:
@@ -177,7 +174,8 @@ class Stack:
             del manifest
             deploy.state = "starting"
             digest = deploy.reference.rsplit("@", 1)[1]
-            new = self.start_version(folder, deploy.version, digest)
+            new = self.start_version(folder, deploy.version, digest,
+                                     deploy.ready_timeout)
             deploy.state = "switching"
             try:
                 self.front.switch(f"127.0.0.1:{new.port}")
@@ -208,15 +206,17 @@ class Stack:
                 self.running = None
             deploy.done.set()
 
-    def begin(self, webhook_id: str, version: str,
-              reference: str) -> Deploy | JSONResponse:
+    def begin(self, webhook_id: str,
+              request: DeployRequest) -> Deploy | JSONResponse:
         with self._lock:
             if self.running:
                 return JSONResponse(
                     {"error": "a deploy is in progress",
                      **self.running.view()}, status_code=409)
             deploy = Deploy(id=secrets.token_hex(8), webhook_id=webhook_id,
-                            version=version, reference=reference)
+                            version=request.version,
+                            reference=request.reference,
+                            ready_timeout=request.ready_timeout)
             deploy.previous = self.current.version if self.current else None
             self.deploys[deploy.id] = deploy
             self.running = deploy
@@ -235,7 +235,15 @@ class Stack:
         self.front.stop()
 
 
-def _payload(body: bytes, model_name: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class DeployRequest:
+    version: str
+    reference: str
+    ready_timeout: float | None
+
+
+def _payload(body: bytes, settings: Settings) -> DeployRequest:
+    model_name = settings.model_name
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -256,7 +264,15 @@ def _payload(body: bytes, model_name: str) -> tuple[str, str]:
             not re.search(r"@sha256:[0-9a-f]{64}$", reference):
         raise DeployFailed(422, f"data.reference {reference!r} must end in "
                                 "@sha256:<64 hex>: deploys pull by digest")
-    return version, reference
+    timeout = data.get("readyTimeoutSeconds")
+    if timeout is not None and not (
+        isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
+        and 0 < timeout <= settings.ready_timeout
+    ):
+        raise DeployFailed(422, f"data.readyTimeoutSeconds {timeout!r} must "
+                                "be a number of seconds above 0 and at most "
+                                f"the receiver's {settings.ready_timeout:g}")
+    return DeployRequest(version, reference, timeout)
 
 
 def create_receiver(stack: Stack, verifier: Verifier) -> FastAPI:
@@ -269,11 +285,11 @@ def create_receiver(stack: Stack, verifier: Verifier) -> FastAPI:
         body = await request.body()
         try:
             webhook_id = verifier.verify(request.headers, body)
-            version, reference = _payload(body, settings.model_name)
+            deploy_request = _payload(body, settings)
         except (WebhookRejected, DeployFailed) as error:
             return JSONResponse({"error": str(error)},
                                 status_code=error.status)
-        started = stack.begin(webhook_id, version, reference)
+        started = stack.begin(webhook_id, deploy_request)
         if isinstance(started, JSONResponse):
             return started
         prefer = request.headers.get("prefer", "").lower()

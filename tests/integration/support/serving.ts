@@ -95,7 +95,15 @@ export function startChild(
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // A command that cannot start (not installed) ends like an exit, with the reason in the output.
+  child.on(
+    "error",
+    (error) => (output += `${command}: ${error.message} (scripts/ensure-system.sh installs it)\n`),
+  );
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("exit", (code) => resolve(code));
+    child.on("error", () => resolve(-1));
+  });
   return {
     process: child,
     output: () => output,
@@ -276,11 +284,11 @@ export function webhookHeaders(
   };
 }
 
-export function deployBody(model: string, version: string, reference: string): string {
+export function deployBody(model: string, version: string, reference: string, extra: object = {}): string {
   return JSON.stringify({
     type: "model.deploy",
     timestamp: new Date().toISOString(),
-    data: { model, version, reference },
+    data: { model, version, reference, ...extra },
   });
 }
 
