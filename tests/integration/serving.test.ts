@@ -225,8 +225,11 @@ describe("the deploy receiver behind the nginx front", () => {
     });
   }, 120_000);
   afterAll(async () => {
-    if (stack) expect(await stack.stop()).toBe(0);
-    if (registry) await registry.close();
+    try {
+      if (stack) expect(await stack.stop()).toBe(0);
+    } finally {
+      if (registry) await registry.close();
+    }
   });
 
   const post = (body: string, headers: Record<string, string>) =>
@@ -234,6 +237,11 @@ describe("the deploy receiver behind the nginx front", () => {
   const served = async () =>
     (await json(`${stack.front}/v2/models/${MODEL}`)) as { version?: string; digest?: string };
   let firstDelivery: { body: string; headers: Record<string, string> };
+
+  it("answers 502 through the front before any version is deployed", async () => {
+    expect(await status(`${stack.front}/v2/models/${MODEL}`)).toBe(502);
+    expect(await json(`${stack.receiver}/current`)).toMatchObject({ model: MODEL, version: null });
+  });
 
   it("deploys v1 synchronously: 200 once the front serves it", async () => {
     const body = deployBody(MODEL, "v1", refs.v1 ?? "");
@@ -373,6 +381,26 @@ describe("the deploy receiver behind the nginx front", () => {
     expect(answer.status).toBe(422);
     expect(await answer.text()).toContain(message);
     expect((await served()).version).toBe("v2");
+  });
+});
+
+describe("stack.py --model-dir", () => {
+  it("serves a first version from a local folder until the first deploy, and stops it all on SIGTERM", async () => {
+    const stack = await startStack(MODEL, ["--model-dir", v1.folder, "--model-version", "first"]);
+    let code: number | null;
+    try {
+      expect(await json(`${stack.front}/v2/models/${MODEL}`)).toMatchObject({
+        version: "first",
+        digest: v1.record.model.digest,
+      });
+      expect((await infer(stack.front, digits(2).rows)).status).toBe(200);
+    } finally {
+      code = await stack.stop();
+    }
+    expect(code).toBe(0);
+    expect(await status(`${stack.front}/v2/health/live`)).toBe(0);
+    // The operator's folder is served in place and never removed.
+    expect(existsSync(join(v1.folder, RUN_RECORD_FILE))).toBe(true);
   });
 });
 

@@ -115,6 +115,16 @@ export function startChild(
   };
 }
 
+/** Stops `child` when `start` fails, so a server that never came up is not left running. */
+async function orStop<T>(child: Child, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
 async function readPortFile<T>(file: string, child: Child, what: string): Promise<T> {
   await waitFor(what, () => {
     if (child.process.exitCode !== null)
@@ -137,10 +147,12 @@ export async function startModelServer(folder: string, name: string, version: st
     ...["--model-dir", folder, "--model-name", name, "--model-version", version],
     ...["--host", "127.0.0.1", "--port", "0", "--port-file", portFile],
   ]);
-  const { port } = await readPortFile<{ port: number }>(portFile, child, "serve.py");
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor("serve.py ready", async () => (await status(`${url}/v2/health/ready`)) === 200);
-  return { ...child, url };
+  return orStop(child, async () => {
+    const { port } = await readPortFile<{ port: number }>(portFile, child, "serve.py");
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor("serve.py ready", async () => (await status(`${url}/v2/health/ready`)) === 200);
+    return { ...child, url };
+  });
 }
 
 export interface Registry {
@@ -170,12 +182,14 @@ export async function startRegistry(): Promise<Registry> {
   );
   const child = startChild("docker-registry", ["serve", config]);
   let host = "";
-  await waitFor("docker-registry listening", () => {
-    if (child.process.exitCode !== null) throw new Error(`docker-registry exited:\n${child.output()}`);
-    host = /listening on (127\.0\.0\.1:\d+)/.exec(child.output())?.[1] ?? "";
-    return host !== "";
+  await orStop(child, async () => {
+    await waitFor("docker-registry listening", () => {
+      if (child.process.exitCode !== null) throw new Error(`docker-registry exited:\n${child.output()}`);
+      host = /listening on (127\.0\.0\.1:\d+)/.exec(child.output())?.[1] ?? "";
+      return host !== "";
+    });
+    await waitFor("docker-registry /v2/", async () => (await status(`http://${host}/v2/`)) === 200);
   });
-  await waitFor("docker-registry /v2/", async () => (await status(`http://${host}/v2/`)) === 200);
   return {
     host,
     close: async () => {
@@ -311,12 +325,11 @@ export async function startStack(model: string, extra: string[] = []): Promise<S
     ],
     { env: { ...process.env, MLOPS_WEBHOOK_SECRET: WEBHOOK_SECRET } },
   );
-  const ports = await readPortFile<{ front: number; receiver: number; stateDir: string }>(
-    portsFile,
-    child,
-    "stack.py",
-  );
-  const receiver = `http://127.0.0.1:${ports.receiver}`;
-  await waitFor("receiver", async () => (await status(`${receiver}/healthz`)) === 200);
-  return { ...child, front: `http://127.0.0.1:${ports.front}`, receiver, stateDir: ports.stateDir };
+  return orStop(child, async () => {
+    type Ports = { front: number; receiver: number; stateDir: string };
+    const ports = await readPortFile<Ports>(portsFile, child, "stack.py");
+    const receiver = `http://127.0.0.1:${ports.receiver}`;
+    await waitFor("receiver", async () => (await status(`${receiver}/healthz`)) === 200);
+    return { ...child, front: `http://127.0.0.1:${ports.front}`, receiver, stateDir: ports.stateDir };
+  });
 }
