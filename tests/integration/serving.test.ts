@@ -272,7 +272,14 @@ describe("the deploy receiver behind the nginx front", () => {
     expect(await stale.text()).toContain("stale");
     const replay = await post(firstDelivery.body, firstDelivery.headers);
     expect(replay.status).toBe(409);
-    expect(await replay.text()).toContain("replay");
+    const replayed = (await replay.json()) as Record<string, unknown>;
+    expect(replayed.error).toContain("replay refused");
+    // A sender's retry learns where the first delivery's deploy is.
+    expect(replayed).toMatchObject({
+      webhookId: firstDelivery.headers["webhook-id"],
+      version: "v1",
+      state: "succeeded",
+    });
     expect((await served()).version).toBe("v1");
   });
 

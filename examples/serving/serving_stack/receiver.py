@@ -224,6 +224,10 @@ class Stack:
                          name=f"deploy-{deploy.id}", daemon=True).start()
         return deploy
 
+    def by_webhook_id(self, webhook_id: str | None) -> Deploy | None:
+        return next((d for d in list(self.deploys.values())
+                     if d.webhook_id == webhook_id), None)
+
     def forget(self, folder: Path) -> None:
         """Removes a pulled folder (never a folder the operator gave)."""
         if folder.parent == self.settings.state_dir / "versions":
@@ -287,7 +291,11 @@ def create_receiver(stack: Stack, verifier: Verifier) -> FastAPI:
             webhook_id = verifier.verify(request.headers, body)
             deploy_request = _payload(body, settings)
         except (WebhookRejected, DeployFailed) as error:
-            return JSONResponse({"error": str(error)},
+            # A sender's retry reuses the webhook-id (Standard Webhooks):
+            # refuse to run it again, but say where the first one is.
+            known = stack.by_webhook_id(request.headers.get("webhook-id"))
+            extra = known.view() if known and error.status == 409 else {}
+            return JSONResponse({**extra, "error": str(error)},
                                 status_code=error.status)
         started = stack.begin(webhook_id, deploy_request)
         if isinstance(started, JSONResponse):
