@@ -5,7 +5,7 @@
 // is the serving tests' own until the two are unified.)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -194,6 +194,7 @@ export async function startRegistry(): Promise<Registry> {
     host,
     close: async () => {
       await child.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -211,7 +212,7 @@ export const MODELPACK = {
 
 /**
  * Writes `folder` (model/<files> + mlops-run.json) as a ModelPack OCI layout, the way publish-model stores
- * a model: one weight layer per model file, the record as a doc layer. `edit` may change a file's bytes
+ * a model: one weight layer per model file, the record as a doc layer. `replace` may change a file's bytes
  * after the record was written (a mismatching artifact). Then pushes it with skopeo; returns the
  * registry reference by digest.
  */
@@ -268,14 +269,18 @@ export async function pushModelPack(
       ],
     }),
   );
-  await run("skopeo", [
-    "copy",
-    "--quiet",
-    "--preserve-digests",
-    "--dest-tls-verify=false",
-    `oci:${layout}:${tag}`,
-    `docker://${registry.host}/${repository}:${tag}`,
-  ]);
+  try {
+    await run("skopeo", [
+      "copy",
+      "--quiet",
+      "--preserve-digests",
+      "--dest-tls-verify=false",
+      `oci:${layout}:${tag}`,
+      `docker://${registry.host}/${repository}:${tag}`,
+    ]);
+  } finally {
+    rmSync(layout, { recursive: true, force: true });
+  }
   return `${registry.host}/${repository}@${stored.digest}`;
 }
 
@@ -330,6 +335,11 @@ export async function startStack(model: string, extra: string[] = []): Promise<S
     const ports = await readPortFile<Ports>(portsFile, child, "stack.py");
     const receiver = `http://127.0.0.1:${ports.receiver}`;
     await waitFor("receiver", async () => (await status(`${receiver}/healthz`)) === 200);
-    return { ...child, front: `http://127.0.0.1:${ports.front}`, receiver, stateDir: ports.stateDir };
+    const stop = async () => {
+      const code = await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    };
+    return { ...child, stop, front: `http://127.0.0.1:${ports.front}`, receiver, stateDir: ports.stateDir };
   });
 }
