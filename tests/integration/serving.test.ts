@@ -372,6 +372,53 @@ describe("the deploy receiver behind the nginx front", () => {
     expect((await served()).version).toBe("v2");
   });
 
+  it("stack.py --model-dir serves a local folder first; a deploy slower than --sync-timeout answers 202, then fails in its status", async () => {
+    const other = await startStack(MODEL, [
+      ...["--model-dir", v1.folder, "--model-version", "first", "--sync-timeout", "1"],
+    ]);
+    let code: number | null;
+    try {
+      expect(await json(`${other.front}/v2/models/${MODEL}`)).toMatchObject({
+        version: "first",
+        digest: v1.record.model.digest,
+      });
+      // No Prefer header: the receiver waits --sync-timeout, then hands over the status URL.
+      const body = deployBody(MODEL, "broken", refs.broken ?? "", {
+        readyTimeoutSeconds: BROKEN_READY_TIMEOUT,
+      });
+      const answer = await fetch(`${other.receiver}/deploy`, {
+        method: "POST",
+        headers: webhookHeaders(body),
+        body,
+      });
+      expect(answer.status).toBe(202);
+      const location = answer.headers.get("location") ?? "";
+      expect(((await answer.json()) as { statusUrl?: string }).statusUrl).toBe(location);
+      let deploy: Record<string, unknown> = {};
+      await waitFor(
+        "the deploy's end",
+        async () => {
+          deploy = await json(`${other.receiver}${location}`);
+          return deploy.state === "failed" || deploy.state === "succeeded";
+        },
+        60_000,
+      );
+      expect(deploy).toMatchObject({
+        state: "failed",
+        httpStatus: 504,
+        previousVersion: "first",
+        version: "broken",
+      });
+      expect((await infer(other.front, digits(2).rows)).body.model_version).toBe("first");
+    } finally {
+      code = await other.stop();
+    }
+    expect(code).toBe(0);
+    expect(await status(`${other.front}/v2/health/live`)).toBe(0);
+    // The operator's folder is served in place and never removed.
+    expect(existsSync(join(v1.folder, RUN_RECORD_FILE))).toBe(true);
+  });
+
   it.each([
     ["a reference by tag", { reference: "127.0.0.1:1/acme/digits:v2" }, "pull by digest"],
     ["another model", { model: "iris" }, "this receiver serves 'digits'"],
@@ -388,26 +435,6 @@ describe("the deploy receiver behind the nginx front", () => {
     expect(answer.status).toBe(422);
     expect(await answer.text()).toContain(message);
     expect((await served()).version).toBe("v2");
-  });
-});
-
-describe("stack.py --model-dir", () => {
-  it("serves a first version from a local folder until the first deploy, and stops it all on SIGTERM", async () => {
-    const stack = await startStack(MODEL, ["--model-dir", v1.folder, "--model-version", "first"]);
-    let code: number | null;
-    try {
-      expect(await json(`${stack.front}/v2/models/${MODEL}`)).toMatchObject({
-        version: "first",
-        digest: v1.record.model.digest,
-      });
-      expect((await infer(stack.front, digits(2).rows)).status).toBe(200);
-    } finally {
-      code = await stack.stop();
-    }
-    expect(code).toBe(0);
-    expect(await status(`${stack.front}/v2/health/live`)).toBe(0);
-    // The operator's folder is served in place and never removed.
-    expect(existsSync(join(v1.folder, RUN_RECORD_FILE))).toBe(true);
   });
 });
 
