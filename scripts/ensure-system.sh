@@ -37,6 +37,9 @@ wheel python3-wheel
 setuptools python3-setuptools
 pipenv.vendor.plette pipenv
 poetry.packages.locker python3-poetry
+fastapi python3-fastapi
+uvicorn python3-uvicorn
+prometheus_client python3-prometheus-client
 "
 py=/usr/bin/python3
 missing=()
@@ -44,8 +47,19 @@ while read -r module package; do
   [ -n "$module" ] || continue
   "$py" -c "import $module" 2>/dev/null || missing+=("$package")
 done <<<"$python_modules"
-command -v flake8 >/dev/null || missing+=(flake8)
-command -v git >/dev/null || missing+=(git)
+# Debian packages for the commands the tests run: one "command package" a line (examples/serving's
+# nginx front, the OCI registry its deploy tests pull from, skopeo to push to it).
+system_commands="
+flake8 flake8
+git git
+nginx nginx-light
+skopeo skopeo
+docker-registry docker-registry
+"
+while read -r command package; do
+  [ -n "$command" ] || continue
+  PATH="$PATH:/usr/sbin:/sbin" command -v "$command" >/dev/null || missing+=("$package")
+done <<<"$system_commands"
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

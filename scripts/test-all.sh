@@ -16,7 +16,7 @@ status=0
 npm run -s test:unit -- --reporter=default --reporter=json --outputFile.json="$reports/unit.json" || status=1
 npm run -s test:integration -- --reporter=default --reporter=json --outputFile.json="$reports/integration.json" || status=1
 # The example projects' own pytest suites, with Debian's scikit-learn.
-/usr/bin/python3 -m pytest examples/quickstart/tests examples/sklearn-classifier/tests -q -p no:cacheprovider \
+/usr/bin/python3 -m pytest examples/quickstart/tests examples/sklearn-classifier/tests examples/serving/tests -q -p no:cacheprovider \
   --junitxml="$reports/examples.xml" || status=1
 
 node scripts/test-summary.mjs "$reports"

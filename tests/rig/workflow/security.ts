@@ -68,8 +68,12 @@ function unsafeReferences(text: string): string[] {
   return [...new Set(found)];
 }
 
-/** A download in a script: curl, wget or PowerShell's Invoke-WebRequest of a URL. */
-const download = /\b(?:curl|wget|Invoke-WebRequest|iwr)\b[^\n]*\bhttps?:\/\//;
+/**
+ * A download in a script: curl, wget or PowerShell's Invoke-WebRequest of a URL. Requests to loopback
+ * (a server the job started itself, such as a smoke test of a container) fetch nothing from outside.
+ */
+const download =
+  /\b(?:curl|wget|Invoke-WebRequest|iwr)\b[^\n]*\bhttps?:\/\/(?!(?:127\.0\.0\.1|localhost|\[::1\])[:/])/;
 /** The download piped straight into something that runs or unpacks it, so nothing can check it first. */
 const pipedDownload =
   /\b(?:curl|wget)\b[^\n|]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|\b(?:curl|wget)\b[^\n|]*\|\s*(?:sudo\s+)?(?:tar|python3?|perl|ruby|node|bunzip2|gunzip|unzip)\b/;

@@ -138,6 +138,10 @@ describe("the security check", () => {
     ).toEqual(["unverified-download"]);
     expect(run("curl -sSf https://example.com/install.sh | sh")).toEqual(["unverified-download"]);
     expect(run("wget -q -O tool https://example.com/tool\nchmod +x tool")).toEqual(["unverified-download"]);
+    // A job's own server on loopback is not a download; a host that only starts like one is.
+    expect(run("curl -fsS http://127.0.0.1:8080/v2/health/ready")).toEqual([]);
+    expect(run("curl -fsS http://localhost/metrics | grep -F x")).toEqual([]);
+    expect(run("curl -fsSo tool http://127.0.0.1.example.com/tool")).toEqual(["unverified-download"]);
     expect(
       run(
         'curl -fsSL -o tool https://example.com/tool\necho "0123abcd  tool" | sha256sum --check -\nchmod +x tool',

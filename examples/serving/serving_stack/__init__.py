@@ -1,0 +1,1 @@
+"""The model server, its deploy receiver and the nginx front (README.md)."""
