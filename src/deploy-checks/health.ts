@@ -3,7 +3,7 @@
 // the deployed version in `versions` (or `version`): a 2xx from the old process is not the new model.
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigurationError } from "../lib/errors.ts";
-import { failureText, timedRequest } from "./http.ts";
+import { failureText, keepLast, timedRequest } from "./http.ts";
 
 export class CheckFailed extends ConfigurationError {
   override readonly name = "CheckFailed";
@@ -62,7 +62,7 @@ export async function waitHealthy(options: HealthOptions): Promise<HealthResult>
         last = `HTTP ${health.status}`;
       }
     } catch (error) {
-      last = failureText(error);
+      last = keepLast(last, failureText(error));
     }
     const wait = Math.min(interval, deadline - Date.now());
     if (wait > 0) await sleep(wait);

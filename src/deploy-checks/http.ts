@@ -25,3 +25,15 @@ export function failureText(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
+
+/**
+ * The message to keep after a failed poll: a timeout (often the last poll, cut short by the deadline)
+ * does not hide what the server said before it.
+ */
+export function keepLast(previous: string, current: string, initial = "no answer yet"): string {
+  return current === "timed out" && previous !== initial && !previous.endsWith("then timed out")
+    ? `${previous}, then timed out`
+    : current === "timed out" && previous.endsWith("then timed out")
+      ? previous
+      : current;
+}

@@ -3,7 +3,7 @@
 // receiver's idempotency key); a 202 names a status URL that is polled until it reports an end or the
 // `webhook-timeout` passes. The body never holds a token.
 import { setTimeout as sleep } from "node:timers/promises";
-import { failureText } from "../deploy-checks/http.ts";
+import { failureText, keepLast } from "../deploy-checks/http.ts";
 import { newWebhookId, signedHeaders } from "./standard-webhooks.ts";
 import { TargetFailed, type DeployRequest, type DeployTarget, type TargetOutcome } from "./target.ts";
 
@@ -108,7 +108,7 @@ export class WebhookTarget implements DeployTarget {
         last = `HTTP ${response.status}${state ? `, status ${state}` : ""}`;
       } catch (error) {
         if (error instanceof TargetFailed) throw error;
-        last = failureText(error);
+        last = keepLast(last, failureText(error));
       }
       await sleep(Math.max(0, Math.min(interval, deadline - Date.now())));
     }
