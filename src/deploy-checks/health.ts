@@ -45,17 +45,24 @@ export async function waitHealthy(options: HealthOptions): Promise<HealthResult>
   const maxInterval = options.maxIntervalMs ?? 5000;
   let polls = 0;
   let last = "no answer yet";
-  const metadataUrl = options.oip ? new URL(`/v2/models/${encodeURIComponent(options.oip.model)}`, options.url).href : undefined;
+  const metadataUrl = options.oip
+    ? new URL(`/v2/models/${encodeURIComponent(options.oip.model)}`, options.url).href
+    : undefined;
   while (Date.now() < deadline) {
     polls++;
     try {
       const health = await timedRequest(options.url, { timeoutMs: Math.min(10_000, deadline - Date.now()) });
       if (health.status >= 200 && health.status < 300) {
-        if (!options.oip || !metadataUrl) return { polls, ms: Date.now() - started, detail: `HTTP ${health.status}` };
+        if (!options.oip || !metadataUrl)
+          return { polls, ms: Date.now() - started, detail: `HTTP ${health.status}` };
         const meta = await timedRequest(metadataUrl, { timeoutMs: Math.min(10_000, deadline - Date.now()) });
         const json = safeJson(meta.text);
         if (meta.status === 200 && metadataNamesVersion(json, options.oip.version)) {
-          return { polls, ms: Date.now() - started, detail: `HTTP ${health.status}; ${metadataUrl} names ${options.oip.version}` };
+          return {
+            polls,
+            ms: Date.now() - started,
+            detail: `HTTP ${health.status}; ${metadataUrl} names ${options.oip.version}`,
+          };
         }
         last = `healthy, but ${metadataUrl} answered ${meta.status} naming ${describeVersions(json)}, not ${options.oip.version}`;
       } else {
@@ -68,7 +75,9 @@ export async function waitHealthy(options: HealthOptions): Promise<HealthResult>
     if (wait > 0) await sleep(wait);
     interval = Math.min(maxInterval, interval * 1.5);
   }
-  throw new CheckFailed(`${options.url} was not healthy within health-timeout (${options.timeoutMs / 1000} s, ${polls} polls); last: ${last}.`);
+  throw new CheckFailed(
+    `${options.url} was not healthy within health-timeout (${options.timeoutMs / 1000} s, ${polls} polls); last: ${last}.`,
+  );
 }
 
 function describeVersions(json: unknown): string {

@@ -21,7 +21,8 @@ export async function timedRequest(
 }
 
 export function failureText(error: unknown): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timed out";
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
+    return "timed out";
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

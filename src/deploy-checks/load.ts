@@ -58,7 +58,12 @@ export function judgeLoad(spec: LoadSpec, latencies: readonly number[], errors: 
   return { requests: spec.requests, errors, errorRate, p95Ms, detail };
 }
 
-export async function runLoadTest(origin: string, request: SmokeRequest, spec: LoadSpec, timeoutMs = 30_000): Promise<LoadResult> {
+export async function runLoadTest(
+  origin: string,
+  request: SmokeRequest,
+  spec: LoadSpec,
+  timeoutMs = 30_000,
+): Promise<LoadResult> {
   const url = new URL(request.path, origin).href;
   const { body, contentType } = requestBody(request);
   const latencies: number[] = [];

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { ConfigurationError } from "../lib/errors.ts";
 import { CheckFailed } from "./health.ts";
 import { failureText, timedRequest } from "./http.ts";
-import { checkSchemaSubset, deepEqual, validate, type Schema } from "./json-schema.ts";
+import { checkSchemaSubset, deepEqual, validate } from "./json-schema.ts";
 
 const RequestSchema = z
   .object({
@@ -35,7 +35,10 @@ const RequestSchema = z
       .default({ status: 200 }),
   })
   .strict();
-const FileSchema = z.union([z.object({ requests: z.array(RequestSchema).min(1) }).strict(), z.array(RequestSchema).min(1)]);
+const FileSchema = z.union([
+  z.object({ requests: z.array(RequestSchema).min(1) }).strict(),
+  z.array(RequestSchema).min(1),
+]);
 
 export type SmokeRequest = z.infer<typeof RequestSchema>;
 
@@ -56,7 +59,8 @@ export function parseSmokeTests(text: string, file: string): SmokeRequest[] {
   }
   const requests = Array.isArray(parsed.data) ? parsed.data : parsed.data.requests;
   requests.forEach((r, i) => {
-    if (r.expect.schema !== undefined) checkSchemaSubset(r.expect.schema, `${file}: requests[${i}].expect.schema`);
+    if (r.expect.schema !== undefined)
+      checkSchemaSubset(r.expect.schema, `${file}: requests[${i}].expect.schema`);
   });
   return requests;
 }
@@ -93,9 +97,11 @@ export function judgeAnswer(request: SmokeRequest, status: number, text: string)
   for (const [path, expected] of Object.entries(request.expect.json ?? {})) {
     const at = valueAt(json, path);
     if (!at.found) problems.push(`${path} is missing`);
-    else if (!deepEqual(at.value, expected)) problems.push(`${path} is ${JSON.stringify(at.value)}, expected ${JSON.stringify(expected)}`);
+    else if (!deepEqual(at.value, expected))
+      problems.push(`${path} is ${JSON.stringify(at.value)}, expected ${JSON.stringify(expected)}`);
   }
-  if (request.expect.schema !== undefined) problems.push(...validate(request.expect.schema as Schema, json).map((p) => `schema: ${p}`));
+  if (request.expect.schema !== undefined)
+    problems.push(...validate(request.expect.schema, json).map((p) => `schema: ${p}`));
   return problems;
 }
 
@@ -104,7 +110,11 @@ export interface SmokeResult {
   detail: string;
 }
 
-export async function runSmokeTests(origin: string, requests: SmokeRequest[], timeoutMs = 30_000): Promise<SmokeResult> {
+export async function runSmokeTests(
+  origin: string,
+  requests: SmokeRequest[],
+  timeoutMs = 30_000,
+): Promise<SmokeResult> {
   for (const [index, request] of requests.entries()) {
     const label = request.name ?? `${request.method} ${request.path}`;
     const { body, contentType } = requestBody(request);

@@ -47,9 +47,12 @@ export class CommandTarget implements DeployTarget {
     const took = `${result.durationSeconds.toFixed(1)} s`;
     const tail = result.tail.length > 0 ? `\n${result.tail.join("\n")}` : "";
     if (result.timedOut) {
-      throw new TargetFailed(`The deploy command timed out after ${took} and its process group was stopped.${tail}`);
+      throw new TargetFailed(
+        `The deploy command timed out after ${took} and its process group was stopped.${tail}`,
+      );
     }
-    if (result.cancelledBy) throw new TargetFailed(`The deploy command was cancelled (${result.cancelledBy}).`);
+    if (result.cancelledBy)
+      throw new TargetFailed(`The deploy command was cancelled (${result.cancelledBy}).`);
     if (result.exitCode !== 0) {
       throw new TargetFailed(`The deploy command exited with code ${result.exitCode} after ${took}.${tail}`);
     }

@@ -11,7 +11,8 @@ export function webhookKey(secret: string, input = "webhook-secret"): Buffer {
   const base64 = secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret;
   const fix =
     "Use a Standard Webhooks secret: 'whsec_' followed by base64 of 24 to 64 random bytes (e.g. `echo whsec_$(openssl rand -base64 32)`), stored as a secret.";
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) throw new InputError(input, "***", "is not base64 after 'whsec_'", fix);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64))
+    throw new InputError(input, "***", "is not base64 after 'whsec_'", fix);
   const key = Buffer.from(base64, "base64");
   if (key.length < 24 || key.length > 64) {
     throw new InputError(input, "***", `decodes to ${key.length} bytes`, fix);

@@ -59,11 +59,18 @@ export class WebhookTarget implements DeployTarget {
     const response = await this.deliver(id, body, deadline);
     if (response.status !== 202) return { detail: `HTTP ${response.status} (webhook-id ${id})` };
     const statusUrl = statusUrlOf(response, this.options.url);
-    if (!statusUrl) throw new TargetFailed(`The webhook answered 202 without a status URL (a Location header or a JSON 'status_url'), so deploy cannot tell when it is done.`);
+    if (!statusUrl)
+      throw new TargetFailed(
+        `The webhook answered 202 without a status URL (a Location header or a JSON 'status_url'), so deploy cannot tell when it is done.`,
+      );
     return this.poll(statusUrl, deadline, id);
   }
 
-  private async deliver(id: string, body: string, deadline: number): Promise<{ status: number; headers: Headers; json: unknown }> {
+  private async deliver(
+    id: string,
+    body: string,
+    deadline: number,
+  ): Promise<{ status: number; headers: Headers; json: unknown }> {
     const attempts = this.options.attempts ?? 5;
     let delay = this.options.backoffMs ?? 500;
     let last = "";
@@ -91,7 +98,9 @@ export class WebhookTarget implements DeployTarget {
       if (attempt < attempts) await sleep(Math.max(0, Math.min(delay, deadline - Date.now())));
       delay *= 2;
     }
-    throw new TargetFailed(`The webhook ${this.options.url} did not take the deploy within ${attempts} attempts and ${this.options.timeoutMs / 1000} s (last: ${last}).`);
+    throw new TargetFailed(
+      `The webhook ${this.options.url} did not take the deploy within ${attempts} attempts and ${this.options.timeoutMs / 1000} s (last: ${last}).`,
+    );
   }
 
   private async poll(statusUrl: string, deadline: number, id: string): Promise<TargetOutcome> {
@@ -99,12 +108,16 @@ export class WebhookTarget implements DeployTarget {
     let last = "no answer yet";
     while (Date.now() < deadline) {
       try {
-        const response = await fetch(statusUrl, { signal: AbortSignal.timeout(Math.max(1, Math.min(10_000, deadline - Date.now()))) });
+        const response = await fetch(statusUrl, {
+          signal: AbortSignal.timeout(Math.max(1, Math.min(10_000, deadline - Date.now()))),
+        });
         const json = parseJson(await response.text()) as { status?: unknown; message?: unknown } | undefined;
         const state = typeof json?.status === "string" ? json.status.toLowerCase() : undefined;
         const message = typeof json?.message === "string" ? `: ${json.message}` : "";
-        if (response.ok && state && DONE_STATES.has(state)) return { detail: `202, then ${state} at ${statusUrl} (webhook-id ${id})` };
-        if (state && FAILED_STATES.has(state)) throw new TargetFailed(`The deploy receiver reported '${state}'${message} (${statusUrl}).`);
+        if (response.ok && state && DONE_STATES.has(state))
+          return { detail: `202, then ${state} at ${statusUrl} (webhook-id ${id})` };
+        if (state && FAILED_STATES.has(state))
+          throw new TargetFailed(`The deploy receiver reported '${state}'${message} (${statusUrl}).`);
         last = `HTTP ${response.status}${state ? `, status ${state}` : ""}`;
       } catch (error) {
         if (error instanceof TargetFailed) throw error;
@@ -112,18 +125,25 @@ export class WebhookTarget implements DeployTarget {
       }
       await sleep(Math.max(0, Math.min(interval, deadline - Date.now())));
     }
-    throw new TargetFailed(`The deploy did not finish within webhook-timeout (${this.options.timeoutMs / 1000} s); the status URL ${statusUrl} last said: ${last}.`);
+    throw new TargetFailed(
+      `The deploy did not finish within webhook-timeout (${this.options.timeoutMs / 1000} s); the status URL ${statusUrl} last said: ${last}.`,
+    );
   }
 }
 
 /** A 202's status URL, resolved against the webhook URL; it must stay on the webhook's origin. */
-export function statusUrlOf(response: { headers: Headers; json: unknown }, webhookUrl: string): string | undefined {
+export function statusUrlOf(
+  response: { headers: Headers; json: unknown },
+  webhookUrl: string,
+): string | undefined {
   const fromBody = (response.json as { status_url?: unknown } | undefined)?.status_url;
   const raw = response.headers.get("location") ?? (typeof fromBody === "string" ? fromBody : undefined);
   if (!raw) return undefined;
   const url = new URL(raw, webhookUrl);
   if (url.origin !== new URL(webhookUrl).origin) {
-    throw new TargetFailed(`The webhook's status URL ${url.href} is on another origin than ${webhookUrl}; deploy only polls the receiver's own origin.`);
+    throw new TargetFailed(
+      `The webhook's status URL ${url.href} is on another origin than ${webhookUrl}; deploy only polls the receiver's own origin.`,
+    );
   }
   return url.href;
 }

@@ -3,7 +3,8 @@
 import type { GitHubClient } from "../lib/octokit.ts";
 
 /** GitHub's deployment status states (REST "create a deployment status"). */
-export type DeploymentState = "error" | "failure" | "inactive" | "in_progress" | "queued" | "pending" | "success";
+export type DeploymentState =
+  "error" | "failure" | "inactive" | "in_progress" | "queued" | "pending" | "success";
 
 export interface DeploymentInfo {
   id: number;
@@ -103,7 +104,7 @@ export function octokitDeployments(client: GitHubClient, repository: RepositoryN
         per_page: 1,
       });
       const latest = data[0];
-      return latest ? { state: latest.state as DeploymentState, description: latest.description ?? "" } : undefined;
+      return latest ? { state: latest.state, description: latest.description ?? "" } : undefined;
     },
     async setStatus(deploymentId, status) {
       await client.rest.repos.createDeploymentStatus({

@@ -51,7 +51,10 @@ export class Deployment {
   }
 
   async succeed(environmentUrl: string | undefined, logUrl?: string): Promise<void> {
-    await this.set("success", `Deployed ${this.payload.model} ${this.payload.version}`, { environmentUrl, logUrl });
+    await this.set("success", `Deployed ${this.payload.model} ${this.payload.version}`, {
+      environmentUrl,
+      logUrl,
+    });
   }
 
   async fail(reason: string, logUrl?: string): Promise<void> {
@@ -81,7 +84,10 @@ export class Deployment {
  * The deployment of this run for this model and environment: the one an earlier attempt of the same run
  * made (a re-run), or a new one with `auto_merge: false`, `required_contexts: []`.
  */
-export async function openDeployment(api: DeploymentsApi, request: OpenDeploymentRequest): Promise<Deployment> {
+export async function openDeployment(
+  api: DeploymentsApi,
+  request: OpenDeploymentRequest,
+): Promise<Deployment> {
   const task = deployTask(request.modelName);
   for await (const existing of api.list({ environment: request.environment, task })) {
     const payload = readPayload(existing.payload);
@@ -95,7 +101,7 @@ export async function openDeployment(api: DeploymentsApi, request: OpenDeploymen
     task,
     environment: request.environment,
     description: `${request.modelName} ${request.payload.version} (${request.payload.digest.slice(0, 19)})`,
-    payload: payload as unknown as Record<string, unknown>,
+    payload: payload,
   });
   return new Deployment(api, created.id, payload, false);
 }
@@ -127,6 +133,10 @@ export async function withDeployment<T>(
 }
 
 /** Marks a deployment `inactive` (GitHub never does so in production environments). */
-export async function markInactive(api: DeploymentsApi, deploymentId: number, description: string): Promise<void> {
+export async function markInactive(
+  api: DeploymentsApi,
+  deploymentId: number,
+  description: string,
+): Promise<void> {
   await api.setStatus(deploymentId, { state: "inactive", description });
 }

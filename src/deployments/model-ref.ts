@@ -24,7 +24,8 @@ export function parseModelRef(text: string, input = "model"): ModelRef {
   if (at < 0) throw new InputError(input, text, "has no '@'", fix);
   const name = text.slice(0, at);
   const rest = text.slice(at + 1);
-  if (!NAME.test(name)) throw new InputError(input, text, `names an invalid model ${JSON.stringify(name)}`, fix);
+  if (!NAME.test(name))
+    throw new InputError(input, text, `names an invalid model ${JSON.stringify(name)}`, fix);
   if (rest.startsWith("sha256:")) {
     if (!DIGEST.test(rest)) throw new InputError(input, text, "has a malformed digest", fix);
     return { name, kind: "digest", digest: rest };

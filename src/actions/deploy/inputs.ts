@@ -35,10 +35,18 @@ export interface DeployInputs {
   githubToken: string;
 }
 
-export function getInputs(env: NodeJS.ProcessEnv = process.env, inputs: Inputs = actionInputs()): DeployInputs {
+export function getInputs(
+  env: NodeJS.ProcessEnv = process.env,
+  inputs: Inputs = actionInputs(),
+): DeployInputs {
   const environment = inputs.string("environment", "production");
   if (environment.length > 255 || /[\r\n]/.test(environment)) {
-    throw new InputError("environment", environment, "is not a GitHub environment name", "Use the name of an environment in Settings → Environments (at most 255 characters).");
+    throw new InputError(
+      "environment",
+      environment,
+      "is not a GitHub environment name",
+      "Use the name of an environment in Settings → Environments (at most 255 characters).",
+    );
   }
   const { model, modelName } = modelInputs(inputs, env);
   const target = targetName(inputs.required("target", "Set 'target: webhook' or 'target: command'."));
@@ -46,12 +54,22 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env, inputs: Inputs =
   const smokeFile = inputs.optional("smoke-test");
   const smoke = smokeFile === undefined ? undefined : readSmokeTests(smokeFile, env);
   if (smoke && !health) {
-    throw new InputError("smoke-test", smokeFile ?? "", "needs health-url", "Smoke tests go to health-url's origin: set 'health-url' too.");
+    throw new InputError(
+      "smoke-test",
+      smokeFile ?? "",
+      "needs health-url",
+      "Smoke tests go to health-url's origin: set 'health-url' too.",
+    );
   }
   const loadText = inputs.optional("load-test");
   const load = loadText === undefined ? undefined : parseLoadSpec(loadText);
   if (load && !smoke) {
-    throw new InputError("load-test", loadText ?? "", "needs smoke-test", "The load test sends the smoke test's first request: set 'smoke-test' (and 'health-url') too.");
+    throw new InputError(
+      "load-test",
+      loadText ?? "",
+      "needs smoke-test",
+      "The load test sends the smoke test's first request: set 'smoke-test' (and 'health-url') too.",
+    );
   }
   return {
     model,
@@ -65,7 +83,13 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env, inputs: Inputs =
     environment,
     target,
     webhook: target === "webhook" ? webhookInputs(inputs) : undefined,
-    command: target === "command" ? inputs.required("command", "Set 'command' to the bash that deploys $MLOPS_MODEL_DIR (target: command).") : undefined,
+    command:
+      target === "command"
+        ? inputs.required(
+            "command",
+            "Set 'command' to the bash that deploys $MLOPS_MODEL_DIR (target: command).",
+          )
+        : undefined,
     health,
     smoke,
     load,
@@ -79,18 +103,30 @@ function modelInputs(inputs: Inputs, env: NodeJS.ProcessEnv): { model: ModelRef;
   const nameInput = inputs.optional("model-name");
   const raw = inputs.optional("model");
   const fallbackName = nameInput ?? defaultModelName(env, ".");
-  const text = raw === undefined ? `${fallbackName}@staging` : raw.startsWith("@") ? `${fallbackName}${raw}` : raw;
+  const text =
+    raw === undefined ? `${fallbackName}@staging` : raw.startsWith("@") ? `${fallbackName}${raw}` : raw;
   const model = parseModelRef(text);
   if (nameInput !== undefined && model.name !== nameInput) {
-    throw new InputError("model", raw ?? "", `names model '${model.name}' but model-name is '${nameInput}'`, "Make them agree, or leave 'model-name' out.");
+    throw new InputError(
+      "model",
+      raw ?? "",
+      `names model '${model.name}' but model-name is '${nameInput}'`,
+      "Make them agree, or leave 'model-name' out.",
+    );
   }
   return { model, modelName: model.name };
 }
 
 function webhookInputs(inputs: Inputs): NonNullable<DeployInputs["webhook"]> {
-  const url = inputs.required("webhook-url", "Set 'webhook-url' to your deploy receiver's URL (target: webhook).");
+  const url = inputs.required(
+    "webhook-url",
+    "Set 'webhook-url' to your deploy receiver's URL (target: webhook).",
+  );
   checkHttpUrl("webhook-url", url);
-  const secret = inputs.required("webhook-secret", "Set 'webhook-secret: ${{ secrets.DEPLOY_WEBHOOK_SECRET }}' (a whsec_… Standard Webhooks secret).");
+  const secret = inputs.required(
+    "webhook-secret",
+    "Set 'webhook-secret: ${{ secrets.DEPLOY_WEBHOOK_SECRET }}' (a whsec_… Standard Webhooks secret).",
+  );
   const key = webhookKey(secret);
   const seconds = inputs.number("webhook-timeout", { min: 1, max: 6 * 3600 }) ?? 600;
   return { url, secret, key, timeoutMs: seconds * 1000 };
@@ -112,7 +148,12 @@ function checkHttpUrl(input: string, value: string): void {
     url = undefined;
   }
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new InputError(input, value, "is not an http(s) URL", "Give a full URL, e.g. https://models.example.com/v2/health/ready.");
+    throw new InputError(
+      input,
+      value,
+      "is not an http(s) URL",
+      "Give a full URL, e.g. https://models.example.com/v2/health/ready.",
+    );
   }
 }
 
@@ -122,7 +163,12 @@ function readSmokeTests(file: string, env: NodeJS.ProcessEnv): SmokeRequest[] {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new InputError("smoke-test", file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, "Give the path of a smoke-test file relative to the workspace; see the deploy README for its format.");
+    throw new InputError(
+      "smoke-test",
+      file,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      "Give the path of a smoke-test file relative to the workspace; see the deploy README for its format.",
+    );
   }
   return parseSmokeTests(text, file);
 }

@@ -30,7 +30,10 @@ export async function run(): Promise<void> {
     const resolver = createModelResolver(inputs.registry, inputs.githubToken);
     const timeline = new Timeline();
     const runId = env.GITHUB_RUN_ID ?? "0";
-    const logUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${runId}` : undefined;
+    const logUrl =
+      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
+        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${runId}`
+        : undefined;
     let outcome: DeployOutcome | undefined;
     try {
       outcome = await deploy(
@@ -60,16 +63,35 @@ export async function run(): Promise<void> {
       await appendSummary(timeline.render(`deploy ${formatModelRef(inputs.model)} → ${inputs.environment}`));
     }
     setOutputs(outcome);
-    if (!outcome.ok) throw new DeployFailed(`Deploy of ${inputs.modelName} ${outcome.version} to ${inputs.environment} failed: ${outcome.failureReason}`);
+    if (!outcome.ok)
+      throw new DeployFailed(
+        `Deploy of ${inputs.modelName} ${outcome.version} to ${inputs.environment} failed: ${outcome.failureReason}`,
+      );
   });
 }
 
 function targetSettings(inputs: DeployInputs, env: NodeJS.ProcessEnv): TargetSettings {
   const log = (line: string): void => core.info(line);
   return {
-    ...(inputs.webhook ? { webhook: { url: inputs.webhook.url, key: inputs.webhook.key, timeoutMs: inputs.webhook.timeoutMs, log } } : {}),
+    ...(inputs.webhook
+      ? {
+          webhook: {
+            url: inputs.webhook.url,
+            key: inputs.webhook.key,
+            timeoutMs: inputs.webhook.timeoutMs,
+            log,
+          },
+        }
+      : {}),
     ...(inputs.command !== undefined
-      ? { command: { command: inputs.command, cwd: env.GITHUB_WORKSPACE ?? process.cwd(), env, onOutput: (chunk: Buffer) => process.stdout.write(chunk) } }
+      ? {
+          command: {
+            command: inputs.command,
+            cwd: env.GITHUB_WORKSPACE ?? process.cwd(),
+            env,
+            onOutput: (chunk: Buffer) => process.stdout.write(chunk),
+          },
+        }
       : {}),
   };
 }

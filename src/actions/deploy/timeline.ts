@@ -19,7 +19,13 @@ export class Timeline {
     const started = performance.now();
     try {
       const value = await body();
-      this.entries.push({ step, startedAt, ms: performance.now() - started, result: "passed", detail: detail(value) });
+      this.entries.push({
+        step,
+        startedAt,
+        ms: performance.now() - started,
+        result: "passed",
+        detail: detail(value),
+      });
       return value;
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
@@ -39,6 +45,13 @@ export class Timeline {
       (e) =>
         `| ${e.step} | ${e.startedAt.toISOString().slice(11, 19)} | ${(e.ms / 1000).toFixed(1)} s | ${icon[e.result]} ${e.result} | ${cell(e.detail)} |`,
     );
-    return [`### ${title}`, "", "| step | started (UTC) | took | result | detail |", "| --- | --- | --- | --- | --- |", ...rows, ""].join("\n");
+    return [
+      `### ${title}`,
+      "",
+      "| step | started (UTC) | took | result | detail |",
+      "| --- | --- | --- | --- | --- |",
+      ...rows,
+      "",
+    ].join("\n");
   }
 }

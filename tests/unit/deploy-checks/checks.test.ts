@@ -26,28 +26,63 @@ describe("pure parts", () => {
   });
 
   it("load spec: defaults, strict keys, and the verdict", () => {
-    expect(parseLoadSpec("requests: 10\np95-ms: 100")).toEqual({ requests: 10, concurrency: 4, "p95-ms": 100, "max-error-rate": 0 });
+    expect(parseLoadSpec("requests: 10\np95-ms: 100")).toEqual({
+      requests: 10,
+      concurrency: 4,
+      "p95-ms": 100,
+      "max-error-rate": 0,
+    });
     expect(() => parseLoadSpec("requests: 10\np95: 100")).toThrow(/load-test.*p95-ms/);
-    const verdict = judgeLoad({ requests: 4, concurrency: 2, "p95-ms": 50, "max-error-rate": 0.25 }, [10, 20, 30, 60], 1);
+    const verdict = judgeLoad(
+      { requests: 4, concurrency: 2, "p95-ms": 50, "max-error-rate": 0.25 },
+      [10, 20, 30, 60],
+      1,
+    );
     expect(verdict.p95Ms).toBe(60);
     expect(verdict.errorRate).toBe(0.25);
   });
 
   it("smoke file: parsed with defaults; unknown keys and unsupported schema keywords are refused", () => {
-    const [first] = parseSmokeTests("requests:\n  - path: /v2/models/iris\n    expect: { json: { name: iris } }\n", "smoke.yaml");
-    expect(first).toMatchObject({ method: "GET", path: "/v2/models/iris", expect: { status: 200, json: { name: "iris" } } });
-    expect(() => parseSmokeTests("requests:\n  - path: v2/x\n", "s.yaml")).toThrow(/s.yaml: requests.0.path: must start with '\/'/);
-    expect(() => parseSmokeTests("requests:\n  - path: /x\n    expect: { code: 200 }\n", "s.yaml")).toThrow(/s.yaml/);
-    expect(() => parseSmokeTests("- path: /x\n  expect: { schema: { oneOf: [] } }\n", "s.yaml")).toThrow(/'oneOf' at # is not supported/);
+    const [first] = parseSmokeTests(
+      "requests:\n  - path: /v2/models/iris\n    expect: { json: { name: iris } }\n",
+      "smoke.yaml",
+    );
+    expect(first).toMatchObject({
+      method: "GET",
+      path: "/v2/models/iris",
+      expect: { status: 200, json: { name: "iris" } },
+    });
+    expect(() => parseSmokeTests("requests:\n  - path: v2/x\n", "s.yaml")).toThrow(
+      /s.yaml: requests.0.path: must start with '\/'/,
+    );
+    expect(() => parseSmokeTests("requests:\n  - path: /x\n    expect: { code: 200 }\n", "s.yaml")).toThrow(
+      /s.yaml/,
+    );
+    expect(() => parseSmokeTests("- path: /x\n  expect: { schema: { oneOf: [] } }\n", "s.yaml")).toThrow(
+      /'oneOf' at # is not supported/,
+    );
   });
 
   it("answers are judged on status, dotted JSON fields and the schema", () => {
     const [request] = parseSmokeTests(
-      JSON.stringify([{ method: "POST", path: "/infer", body: {}, expect: { status: 200, json: { "outputs.0.data": [0] }, schema: { type: "object", required: ["model_name"] } } }]),
+      JSON.stringify([
+        {
+          method: "POST",
+          path: "/infer",
+          body: {},
+          expect: {
+            status: 200,
+            json: { "outputs.0.data": [0] },
+            schema: { type: "object", required: ["model_name"] },
+          },
+        },
+      ]),
       "s.json",
     );
     if (!request) throw new Error("no request");
-    expect(judgeAnswer(request, 200, JSON.stringify({ model_name: "iris", outputs: [{ data: [0] }] }))).toEqual([]);
+    expect(
+      judgeAnswer(request, 200, JSON.stringify({ model_name: "iris", outputs: [{ data: [0] }] })),
+    ).toEqual([]);
     expect(judgeAnswer(request, 500, JSON.stringify({ outputs: [{ data: [1] }] }))).toEqual([
       "status 500, expected 200",
       "outputs.0.data is [1], expected [0]",
@@ -75,7 +110,10 @@ describe("the JSON Schema subset agrees with ajv (the reference) on every case",
         items: {
           type: "object",
           required: ["datatype"],
-          properties: { datatype: { enum: ["INT64", "FP32"] }, shape: { type: "array", items: { type: "integer", minimum: 0, exclusiveMaximum: 10 } } },
+          properties: {
+            datatype: { enum: ["INT64", "FP32"] },
+            shape: { type: "array", items: { type: "integer", minimum: 0, exclusiveMaximum: 10 } },
+          },
         },
       },
     },
@@ -115,9 +153,24 @@ describe("against a local server", () => {
     server = createServer((req, res) => {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (path === "/v2/health/ready") return void res.writeHead(Date.now() >= readyAfter ? 200 : 503).end();
-      if (path === "/v2/models/iris") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name: "iris", versions: [version], platform: "sklearn" }));
+      if (path === "/v2/models/iris")
+        return void res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ name: "iris", versions: [version], platform: "sklearn" }));
       if (path === "/v2/models/iris/infer") {
-        return void setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ model_name: "iris", model_version: version, outputs: [{ name: "label", datatype: "INT64", shape: [1], data: [0] }] })), slowMs);
+        return void setTimeout(
+          () =>
+            res
+              .writeHead(200, { "content-type": "application/json" })
+              .end(
+                JSON.stringify({
+                  model_name: "iris",
+                  model_version: version,
+                  outputs: [{ name: "label", datatype: "INT64", shape: [1], data: [0] }],
+                }),
+              ),
+          slowMs,
+        );
       }
       res.writeHead(404).end();
     });
@@ -129,10 +182,20 @@ describe("against a local server", () => {
   it("health: polls through 503s until ready, and the OIP metadata must name the deployed version", async () => {
     readyAfter = Date.now() + 400;
     version = "v2";
-    const result = await waitHealthy({ url: `${origin}/v2/health/ready`, timeoutMs: 5000, oip: { model: "iris", version: "v2" }, intervalMs: 50 });
+    const result = await waitHealthy({
+      url: `${origin}/v2/health/ready`,
+      timeoutMs: 5000,
+      oip: { model: "iris", version: "v2" },
+      intervalMs: 50,
+    });
     expect(result.polls).toBeGreaterThan(1);
     await expect(
-      waitHealthy({ url: `${origin}/v2/health/ready`, timeoutMs: 400, oip: { model: "iris", version: "v3" }, intervalMs: 50 }),
+      waitHealthy({
+        url: `${origin}/v2/health/ready`,
+        timeoutMs: 400,
+        oip: { model: "iris", version: "v3" },
+        intervalMs: 50,
+      }),
     ).rejects.toThrow(/not healthy within health-timeout.*naming versions \["v2"\], not v3/);
   });
 
@@ -141,7 +204,9 @@ describe("against a local server", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    await expect(waitHealthy({ url: `http://127.0.0.1:${port}/health`, timeoutMs: 300, intervalMs: 50 })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(
+      waitHealthy({ url: `http://127.0.0.1:${port}/health`, timeoutMs: 300, intervalMs: 50 }),
+    ).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it("smoke: passes, then fails on a field mismatch", async () => {
@@ -152,17 +217,29 @@ describe("against a local server", () => {
     );
     expect((await runSmokeTests(origin, requests)).passed).toBe(1);
     version = "v1";
-    await expect(runSmokeTests(origin, requests)).rejects.toThrow(/Smoke test 1 \(POST \/v2\/models\/iris\/infer\) failed: model_version is "v1", expected "v2"/);
+    await expect(runSmokeTests(origin, requests)).rejects.toThrow(
+      /Smoke test 1 \(POST \/v2\/models\/iris\/infer\) failed: model_version is "v1", expected "v2"/,
+    );
   });
 
   it("load: a wide budget passes; 150 ms per answer against a 50 ms budget fails", async () => {
-    const [request] = parseSmokeTests(`- { method: POST, path: /v2/models/iris/infer, body: {} }\n`, "s.yaml");
+    const [request] = parseSmokeTests(
+      `- { method: POST, path: /v2/models/iris/infer, body: {} }\n`,
+      "s.yaml",
+    );
     if (!request) throw new Error("no request");
     slowMs = 0;
-    const ok = await runLoadTest(origin, request, { requests: 20, concurrency: 4, "p95-ms": 2000, "max-error-rate": 0 });
+    const ok = await runLoadTest(origin, request, {
+      requests: 20,
+      concurrency: 4,
+      "p95-ms": 2000,
+      "max-error-rate": 0,
+    });
     expect(ok.errors).toBe(0);
     slowMs = 150;
-    await expect(runLoadTest(origin, request, { requests: 8, concurrency: 4, "p95-ms": 50, "max-error-rate": 0 })).rejects.toThrow(/Load test over budget: 8 requests/);
+    await expect(
+      runLoadTest(origin, request, { requests: 8, concurrency: 4, "p95-ms": 50, "max-error-rate": 0 }),
+    ).rejects.toThrow(/Load test over budget: 8 requests/);
     slowMs = 0;
   });
 });

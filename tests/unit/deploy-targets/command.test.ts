@@ -8,19 +8,37 @@ import { createTarget, targetName } from "../../../src/deploy-targets/index.ts";
 import type { DeployRequest } from "../../../src/deploy-targets/target.ts";
 
 const request: DeployRequest = {
-  model: { name: "iris", uri: "oci://r/iris@sha256:cd", digest: "sha256:cd", version: "v2", dir: "/tmp/model-dir" },
+  model: {
+    name: "iris",
+    uri: "oci://r/iris@sha256:cd",
+    digest: "sha256:cd",
+    version: "v2",
+    dir: "/tmp/model-dir",
+  },
   environment: "staging",
   deploymentId: 7,
   rollback: true,
 };
 const dir = mkdtempSync(join(tmpdir(), "deploy-command-"));
 const target = (command: string, timeoutMs?: number) =>
-  new CommandTarget({ command, cwd: dir, env: { PATH: process.env.PATH, GITHUB_OUTPUT: "/x", ACTIONS_RUNTIME_TOKEN: "t" }, onOutput: () => undefined, killGraceMs: 200, ...(timeoutMs ? { timeoutMs } : {}) });
+  new CommandTarget({
+    command,
+    cwd: dir,
+    env: { PATH: process.env.PATH, GITHUB_OUTPUT: "/x", ACTIONS_RUNTIME_TOKEN: "t" },
+    onOutput: () => undefined,
+    killGraceMs: 200,
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 
 describe("command target", () => {
   it("gets the model and deployment in MLOPS_* variables, and not the runner's internals", async () => {
     await target('env | grep -E "^(MLOPS_|GITHUB_OUTPUT|ACTIONS_RUNTIME)" | sort > vars.txt').deploy(request);
-    expect(readFileSync(join(dir, "vars.txt"), "utf8").split("\n").filter(Boolean).filter((l) => !l.startsWith("MLOPS_STEP_MARK"))).toEqual([
+    expect(
+      readFileSync(join(dir, "vars.txt"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .filter((l) => !l.startsWith("MLOPS_STEP_MARK")),
+    ).toEqual([
       "MLOPS_DEPLOYMENT_ID=7",
       "MLOPS_ENVIRONMENT=staging",
       "MLOPS_MODEL_DIGEST=sha256:cd",
@@ -32,11 +50,15 @@ describe("command target", () => {
   });
 
   it("a non-zero exit fails with the code and the last lines", async () => {
-    await expect(target("echo helm said no; exit 3").deploy(request)).rejects.toThrow(/exited with code 3[\s\S]*helm said no/);
+    await expect(target("echo helm said no; exit 3").deploy(request)).rejects.toThrow(
+      /exited with code 3[\s\S]*helm said no/,
+    );
   });
 
   it("a timeout stops the whole process group (a background child included)", async () => {
-    const error = await target(`(sleep 30; touch ${join(dir, "late")}) & sleep 30`, 300).deploy(request).catch((e: unknown) => e);
+    const error = await target(`(sleep 30; touch ${join(dir, "late")}) & sleep 30`, 300)
+      .deploy(request)
+      .catch((e: unknown) => e);
     expect(String(error)).toMatch(/timed out/);
     await new Promise((r) => setTimeout(r, 300));
     expect(() => readFileSync(join(dir, "late"))).toThrow();
@@ -45,10 +67,15 @@ describe("command target", () => {
 
 describe("target table", () => {
   it("an unknown target is an error naming both", () => {
-    expect(() => targetName("helm")).toThrow(/Input 'target' is not a deploy target \(got "helm"\)\. Use one of: webhook, command\./);
+    expect(() => targetName("helm")).toThrow(
+      /Input 'target' is not a deploy target \(got "helm"\)\. Use one of: webhook, command\./,
+    );
     expect(targetName(" Webhook ")).toBe("webhook");
   });
   it("builds the chosen target", () => {
-    expect(createTarget("command", { command: { command: "true", cwd: dir, env: {}, onOutput: () => undefined } }).name).toBe("command");
+    expect(
+      createTarget("command", { command: { command: "true", cwd: dir, env: {}, onOutput: () => undefined } })
+        .name,
+    ).toBe("command");
   });
 });

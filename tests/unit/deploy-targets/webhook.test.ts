@@ -23,7 +23,9 @@ describe("Standard Webhooks signature", () => {
     const body = webhookBody(request);
     const headers = signedHeaders(key, "msg_1", body);
     expect(new Webhook(secret).verify(body, { ...headers })).toMatchObject({ data: { version: "v4" } });
-    expect(headers["webhook-signature"]).toBe(new Webhook(secret).sign("msg_1", new Date(Number(headers["webhook-timestamp"]) * 1000), body));
+    expect(headers["webhook-signature"]).toBe(
+      new Webhook(secret).sign("msg_1", new Date(Number(headers["webhook-timestamp"]) * 1000), body),
+    );
   });
 
   it("a flipped byte in the body or the signature fails both implementations", () => {
@@ -31,23 +33,37 @@ describe("Standard Webhooks signature", () => {
     const headers = signedHeaders(key, "msg_2", body);
     const flipped = body.replace('"v4"', '"v5"');
     expect(() => new Webhook(secret).verify(flipped, { ...headers })).toThrow();
-    expect(sign(key, "msg_2", Number(headers["webhook-timestamp"]), flipped)).not.toBe(headers["webhook-signature"]);
+    expect(sign(key, "msg_2", Number(headers["webhook-timestamp"]), flipped)).not.toBe(
+      headers["webhook-signature"],
+    );
     const raw = Buffer.from(headers["webhook-signature"].slice(3), "base64");
     raw[0] = (raw[0] as number) ^ 1;
     const badSignature = `v1,${raw.toString("base64")}`;
-    expect(() => new Webhook(secret).verify(body, { ...headers, "webhook-signature": badSignature })).toThrow();
+    expect(() =>
+      new Webhook(secret).verify(body, { ...headers, "webhook-signature": badSignature }),
+    ).toThrow();
     expect(badSignature).not.toBe(sign(key, "msg_2", Number(headers["webhook-timestamp"]), body));
   });
 
   it("refuses a secret that is not whsec_ base64 of 24-64 bytes, without echoing it", () => {
     expect(() => webhookKey("whsec_not base64!")).toThrow(/webhook-secret.*"\*\*\*"/);
-    expect(() => webhookKey(`whsec_${Buffer.from("short").toString("base64")}`)).toThrow(/decodes to 5 bytes/);
+    expect(() => webhookKey(`whsec_${Buffer.from("short").toString("base64")}`)).toThrow(
+      /decodes to 5 bytes/,
+    );
   });
 
   it("the body carries model uri, digest, version, environment, deployment id and rollback, and no token", () => {
-    const body = JSON.parse(webhookBody({ ...request, rollback: true }));
+    const body = JSON.parse(webhookBody({ ...request, rollback: true })) as { type: string; data: unknown };
     expect(body.type).toBe("model.rollback");
-    expect(body.data).toEqual({ model: "iris", uri: request.model.uri, digest: "sha256:ab", version: "v4", environment: "production", deployment_id: 42, rollback: true });
+    expect(body.data).toEqual({
+      model: "iris",
+      uri: request.model.uri,
+      digest: "sha256:ab",
+      version: "v4",
+      environment: "production",
+      deployment_id: 42,
+      rollback: true,
+    });
     expect(JSON.stringify(body)).not.toMatch(/token|whsec|secret/i);
   });
 });
@@ -87,7 +103,14 @@ describe("WebhookTarget against a local receiver", () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const target = (path: string, options: Partial<ConstructorParameters<typeof WebhookTarget>[0]> = {}) =>
-    new WebhookTarget({ url: `${origin}${path}`, key, timeoutMs: 10_000, backoffMs: 20, pollMs: 20, ...options });
+    new WebhookTarget({
+      url: `${origin}${path}`,
+      key,
+      timeoutMs: 10_000,
+      backoffMs: 20,
+      pollMs: 20,
+      ...options,
+    });
 
   it("200: done after one signed delivery", async () => {
     routes.set("POST /ok", (_q, res) => res.writeHead(200).end("{}"));
@@ -110,7 +133,9 @@ describe("WebhookTarget against a local receiver", () => {
     let polls = 0;
     routes.set("POST /async", (_q, res) => res.writeHead(202, { location: "/status/1" }).end());
     routes.set("GET /status/1", (_q, res) =>
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: ++polls < 3 ? "running" : "succeeded" })),
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: ++polls < 3 ? "running" : "succeeded" })),
     );
     const outcome = await target("/async").deploy(request);
     expect(outcome.detail).toMatch(/202, then succeeded/);
@@ -118,15 +143,25 @@ describe("WebhookTarget against a local receiver", () => {
   });
 
   it("202 whose status reports failed: fails with the receiver's message", async () => {
-    routes.set("POST /async-fail", (_q, res) => res.writeHead(202, { "content-type": "application/json" }).end(JSON.stringify({ status_url: "/status/2" })));
-    routes.set("GET /status/2", (_q, res) => res.writeHead(200).end(JSON.stringify({ status: "failed", message: "image pull failed" })));
-    await expect(target("/async-fail").deploy(request)).rejects.toThrow(/reported 'failed': image pull failed/);
+    routes.set("POST /async-fail", (_q, res) =>
+      res
+        .writeHead(202, { "content-type": "application/json" })
+        .end(JSON.stringify({ status_url: "/status/2" })),
+    );
+    routes.set("GET /status/2", (_q, res) =>
+      res.writeHead(200).end(JSON.stringify({ status: "failed", message: "image pull failed" })),
+    );
+    await expect(target("/async-fail").deploy(request)).rejects.toThrow(
+      /reported 'failed': image pull failed/,
+    );
   });
 
   it("a receiver that never answers: attempts time out, then the target fails within webhook-timeout", async () => {
     routes.set("POST /hang", () => undefined); // never answers
     const started = Date.now();
-    const error = await target("/hang", { timeoutMs: 1500, attemptTimeoutMs: 300 }).deploy(request).catch((e: unknown) => e);
+    const error = await target("/hang", { timeoutMs: 1500, attemptTimeoutMs: 300 })
+      .deploy(request)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetFailed);
     expect(String(error)).toMatch(/timed out/);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -136,18 +171,24 @@ describe("WebhookTarget against a local receiver", () => {
   it("a 202 that never finishes fails at webhook-timeout", async () => {
     routes.set("POST /slow", (_q, res) => res.writeHead(202, { location: "/status/3" }).end());
     routes.set("GET /status/3", (_q, res) => res.writeHead(200).end(JSON.stringify({ status: "running" })));
-    await expect(target("/slow", { timeoutMs: 500 }).deploy(request)).rejects.toThrow(/did not finish within webhook-timeout.*running/);
+    await expect(target("/slow", { timeoutMs: 500 }).deploy(request)).rejects.toThrow(
+      /did not finish within webhook-timeout.*running/,
+    );
   });
 
   it("a wrong secret is refused by the receiver (401) and not retried", async () => {
     routes.set("POST /ok2", (_q, res) => res.writeHead(200).end());
     const wrong = webhookKey(`whsec_${randomBytes(32).toString("base64")}`);
-    await expect(target("/ok2", { key: wrong }).deploy(request)).rejects.toThrow(/refused the deploy: HTTP 401/);
+    await expect(target("/ok2", { key: wrong }).deploy(request)).rejects.toThrow(
+      /refused the deploy: HTTP 401/,
+    );
     expect(received.filter((r) => r.path === "/ok2")).toEqual([expect.objectContaining({ verified: false })]);
   });
 
   it("a status URL on another origin is refused", async () => {
-    routes.set("POST /elsewhere", (_q, res) => res.writeHead(202, { location: "http://203.0.113.9/status" }).end());
+    routes.set("POST /elsewhere", (_q, res) =>
+      res.writeHead(202, { location: "http://203.0.113.9/status" }).end(),
+    );
     await expect(target("/elsewhere").deploy(request)).rejects.toThrow(/another origin/);
   });
 });

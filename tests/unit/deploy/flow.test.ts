@@ -30,16 +30,25 @@ class MemoryResolver implements ModelResolver {
     this.versions.set(`${name}@${version}`, model);
     return model;
   }
-  async resolve(ref: ModelRef): Promise<ResolvedModel> {
-    const key = ref.kind === "version" ? `${ref.name}@${ref.version}` : ref.kind === "alias" ? this.aliases.get(`${ref.name}@${ref.alias}`) : undefined;
+  resolve(ref: ModelRef): Promise<ResolvedModel> {
+    const key =
+      ref.kind === "version"
+        ? `${ref.name}@${ref.version}`
+        : ref.kind === "alias"
+          ? this.aliases.get(`${ref.name}@${ref.alias}`)
+          : undefined;
     const found = key ? this.versions.get(key) : undefined;
-    if (!found) throw new ConfigurationError(`The registry has no ${ref.name} ${JSON.stringify(ref)}.`);
-    return found;
+    if (!found)
+      return Promise.reject(
+        new ConfigurationError(`The registry has no ${ref.name} ${JSON.stringify(ref)}.`),
+      );
+    return Promise.resolve(found);
   }
   async pull(): Promise<void> {}
-  async moveAlias(name: string, alias: string, digest: string): Promise<void> {
+  moveAlias(name: string, alias: string, digest: string): Promise<void> {
     const entry = [...this.versions].find(([, m]) => m.digest === digest);
     if (entry) this.aliases.set(`${name}@${alias}`, entry[0]);
+    return Promise.resolve();
   }
 }
 
@@ -67,7 +76,9 @@ describe("deploy flow", () => {
         const path = new URL(req.url ?? "/", "http://x").pathname;
         if (req.method === "POST" && path === "/deploy") {
           try {
-            const event = new Webhook(secret).verify(body, req.headers as Record<string, string>) as { data: { version: string } };
+            const event = new Webhook(secret).verify(body, req.headers as Record<string, string>) as {
+              data: { version: string };
+            };
             serving = event.data.version;
             return void res.writeHead(200).end();
           } catch {
@@ -75,8 +86,12 @@ describe("deploy flow", () => {
           }
         }
         if (path === "/v2/health/ready") return void res.writeHead(broken.has(serving) ? 503 : 200).end();
-        if (path === "/v2/models/iris") return void res.writeHead(200).end(JSON.stringify({ name: "iris", versions: [serving] }));
-        if (path === "/v2/models/iris/infer") return void res.writeHead(200).end(JSON.stringify({ model_version: serving, outputs: [{ data: [serving === "v4" ? 9 : 0] }] }));
+        if (path === "/v2/models/iris")
+          return void res.writeHead(200).end(JSON.stringify({ name: "iris", versions: [serving] }));
+        if (path === "/v2/models/iris/infer")
+          return void res
+            .writeHead(200)
+            .end(JSON.stringify({ model_version: serving, outputs: [{ data: [serving === "v4" ? 9 : 0] }] }));
         res.writeHead(404).end();
       });
     });
@@ -98,19 +113,47 @@ describe("deploy flow", () => {
     rollback: true,
     promoteAlias: environment,
     health: { url: `${origin}/v2/health/ready`, timeoutMs: 800, oip: true },
-    smoke: parseSmokeTests(`- { method: POST, path: /v2/models/iris/infer, body: {}, expect: { json: { outputs.0.data: [0] } } }`, "smoke.yaml"),
+    smoke: parseSmokeTests(
+      `- { method: POST, path: /v2/models/iris/infer, body: {}, expect: { json: { outputs.0.data: [0] } } }`,
+      "smoke.yaml",
+    ),
     ...extra,
   });
   const run = (p: DeployPlan, attempt = 1, id = String(++runId)) => {
     const timeline = new Timeline();
-    const target = new WebhookTarget({ url: `${origin}/deploy`, key: webhookKey(secret), timeoutMs: 5000, backoffMs: 20 });
-    return deploy(p, { api, resolver, target, run: { id, attempt }, ref: "main", logUrl: `https://github.com/${REPO}/actions/runs/${id}`, workDir: tmpdir(), timeline, log: () => undefined }).then((outcome) => ({ outcome, timeline }));
+    const target = new WebhookTarget({
+      url: `${origin}/deploy`,
+      key: webhookKey(secret),
+      timeoutMs: 5000,
+      backoffMs: 20,
+    });
+    return deploy(p, {
+      api,
+      resolver,
+      target,
+      run: { id, attempt },
+      ref: "main",
+      logUrl: `https://github.com/${REPO}/actions/runs/${id}`,
+      workDir: tmpdir(),
+      timeline,
+      log: () => undefined,
+    }).then((outcome) => ({ outcome, timeline }));
   };
-  const states = (id: number) => double.state.deployments(REPO).find((d) => d.id === id)?.statuses.map((s) => s.state);
+  const states = (id: number) =>
+    double.state
+      .deployments(REPO)
+      .find((d) => d.id === id)
+      ?.statuses.map((s) => s.state);
 
   it("deploys, moves the alias, and inactivates this model's previous deployment", async () => {
     const first = await run(plan("v1", "prod-a"));
-    expect(first.outcome).toMatchObject({ ok: true, version: "v1", previousVersion: "", rolledBack: false, environmentUrl: origin });
+    expect(first.outcome).toMatchObject({
+      ok: true,
+      version: "v1",
+      previousVersion: "",
+      rolledBack: false,
+      environmentUrl: origin,
+    });
     expect(states(first.outcome.deploymentId)).toEqual(["in_progress", "success"]);
     expect(resolver.aliases.get("iris@prod-a")).toBe("iris@v1");
     const second = await run(plan("v2", "prod-a"));
@@ -118,7 +161,11 @@ describe("deploy flow", () => {
     expect(states(first.outcome.deploymentId)).toEqual(["in_progress", "success", "inactive"]);
     expect(serving).toBe("v2");
     expect(second.timeline.entries.map((e) => [e.step, e.result])).toEqual([
-      ["resolve", "passed"], ["target", "passed"], ["health", "passed"], ["smoke", "passed"], ["load", "skipped"],
+      ["resolve", "passed"],
+      ["target", "passed"],
+      ["health", "passed"],
+      ["smoke", "passed"],
+      ["load", "skipped"],
     ]);
   });
 
@@ -129,12 +176,20 @@ describe("deploy flow", () => {
     broken.delete("v3");
     expect(outcome).toMatchObject({ ok: false, rolledBack: true, previousVersion: "v1", version: "v3" });
     expect(outcome.failureReason).toMatch(/not healthy within health-timeout.*\(rolled back to v1\)/);
-    const last = double.state.deployments(REPO).find((d) => d.id === outcome.deploymentId)?.statuses.at(-1);
+    const last = double.state
+      .deployments(REPO)
+      .find((d) => d.id === outcome.deploymentId)
+      ?.statuses.at(-1);
     expect(last?.state).toBe("failure");
     expect(last?.description).toMatch(/rolled back to v1$/);
     expect(serving).toBe("v1");
     expect(resolver.aliases.get("iris@prod-b")).toBe("iris@v1");
-    expect(timeline.entries.map((e) => [e.step, e.result])).toEqual([["resolve", "passed"], ["target", "passed"], ["health", "failed"], ["rollback", "passed"]]);
+    expect(timeline.entries.map((e) => [e.step, e.result])).toEqual([
+      ["resolve", "passed"],
+      ["target", "passed"],
+      ["health", "failed"],
+      ["rollback", "passed"],
+    ]);
   });
 
   it("a smoke-test mismatch with nothing before: failure saying there is nothing to roll back to", async () => {

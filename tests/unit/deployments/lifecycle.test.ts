@@ -10,7 +10,11 @@ import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../services/gi
 
 const REPO = "octo/models";
 const digest = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`;
-const model = (version: string, n: number) => ({ version, digest: digest(n), uri: `oci://registry/iris@${digest(n)}` });
+const model = (version: string, n: number) => ({
+  version,
+  digest: digest(n),
+  uri: `oci://registry/iris@${digest(n)}`,
+});
 
 describe("deployments", () => {
   let double: GitHubDouble;
@@ -46,7 +50,12 @@ describe("deployments", () => {
     const before = double.requests.length;
     const deployment = await open(environment, "iris", "100");
     const create = double.requests.slice(before).find((r) => r.operationId === "repos/create-deployment");
-    expect(create?.body).toMatchObject({ task: "deploy:iris", auto_merge: false, required_contexts: [], environment });
+    expect(create?.body).toMatchObject({
+      task: "deploy:iris",
+      auto_merge: false,
+      required_contexts: [],
+      environment,
+    });
     const stored = double.state.deployments(REPO).find((d) => d.id === deployment.id);
     expect(stored?.task).toBe("deploy:iris");
     expect(stored?.payload).toEqual({
@@ -78,7 +87,10 @@ describe("deployments", () => {
         throw new Error("the target vanished");
       }),
     ).rejects.toThrow("the target vanished");
-    const states = double.state.deployments(REPO).find((d) => d.id === deployment.id)?.statuses.map((s) => [s.state, s.description]);
+    const states = double.state
+      .deployments(REPO)
+      .find((d) => d.id === deployment.id)
+      ?.statuses.map((s) => [s.state, s.description]);
     expect(states).toEqual([
       ["in_progress", "Deploying"],
       ["error", "the target vanished"],
@@ -95,13 +107,21 @@ describe("deployments", () => {
         throw new Error("step fails");
       }),
     ).rejects.toThrow("step fails");
-    expect(double.state.deployments(REPO).find((d) => d.id === failed.id)?.statuses.at(-1)?.state).toBe("failure");
+    expect(
+      double.state
+        .deployments(REPO)
+        .find((d) => d.id === failed.id)
+        ?.statuses.at(-1)?.state,
+    ).toBe("failure");
   });
 
   it("cuts status descriptions to GitHub's 140 characters instead of getting a 422", async () => {
     const deployment = await open(freshEnvironment(), "iris", "350");
     await deployment.fail("x".repeat(500));
-    const last = double.state.deployments(REPO).find((d) => d.id === deployment.id)?.statuses.at(-1);
+    const last = double.state
+      .deployments(REPO)
+      .find((d) => d.id === deployment.id)
+      ?.statuses.at(-1);
     expect(last?.description).toHaveLength(140);
   });
 
@@ -130,15 +150,30 @@ describe("deployments", () => {
     const wine = await open(environment, "wine", "501", 1, model("v7", 7));
     await wine.succeed(undefined);
     // GitHub's own auto_inactive is off: wine's success left iris's deployment success.
-    expect(double.state.deployments(REPO).find((d) => d.id === iris.id)?.statuses.at(-1)?.state).toBe("success");
+    expect(
+      double.state
+        .deployments(REPO)
+        .find((d) => d.id === iris.id)
+        ?.statuses.at(-1)?.state,
+    ).toBe("success");
     expect((await currentDeployment(api, environment, "iris"))?.id).toBe(iris.id);
     expect((await currentDeployment(api, environment, "wine"))?.id).toBe(wine.id);
 
     const iris2 = await open(environment, "iris", "502", 1, model("v2", 2));
     await iris2.succeed(undefined);
     await markInactive(api, iris.id, "replaced");
-    expect(double.state.deployments(REPO).find((d) => d.id === iris.id)?.statuses.at(-1)?.state).toBe("inactive");
-    expect(double.state.deployments(REPO).find((d) => d.id === wine.id)?.statuses.at(-1)?.state).toBe("success");
+    expect(
+      double.state
+        .deployments(REPO)
+        .find((d) => d.id === iris.id)
+        ?.statuses.at(-1)?.state,
+    ).toBe("inactive");
+    expect(
+      double.state
+        .deployments(REPO)
+        .find((d) => d.id === wine.id)
+        ?.statuses.at(-1)?.state,
+    ).toBe("success");
     expect((await currentDeployment(api, environment, "iris"))?.id).toBe(iris2.id);
     expect((await currentDeployment(api, environment, "wine"))?.id).toBe(wine.id);
   });
