@@ -1,0 +1,61 @@
+// The command target: the user's bash command with the model in MLOPS_* variables; its exit code decides.
+// Runs through train-model's command runner (src/train/command.ts): own process group, live output,
+// the group stopped on timeout and on the job's cancellation.
+import { commandEnvironment } from "../train/environment.ts";
+import { runCommand } from "../train/command.ts";
+import { TargetFailed, type DeployRequest, type DeployTarget, type TargetOutcome } from "./target.ts";
+
+export interface CommandTargetOptions {
+  command: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  onOutput: (chunk: Buffer) => void;
+  killGraceMs?: number;
+}
+
+export function commandVariables(request: DeployRequest): Record<string, string> {
+  return {
+    MLOPS_MODEL_URI: request.model.uri,
+    MLOPS_MODEL_DIGEST: request.model.digest,
+    MLOPS_MODEL_VERSION: request.model.version,
+    MLOPS_MODEL_DIR: request.model.dir,
+    MLOPS_ENVIRONMENT: request.environment,
+    MLOPS_DEPLOYMENT_ID: String(request.deploymentId),
+    MLOPS_ROLLBACK: request.rollback ? "true" : "false",
+  };
+}
+
+export class CommandTarget implements DeployTarget {
+  readonly name = "command";
+  readonly needsFiles = true;
+  private readonly options: CommandTargetOptions;
+  constructor(options: CommandTargetOptions) {
+    this.options = options;
+  }
+
+  async deploy(request: DeployRequest): Promise<TargetOutcome> {
+    const result = await runCommand({
+      command: this.options.command,
+      cwd: this.options.cwd,
+      env: commandEnvironment(this.options.env, [], commandVariables(request)),
+      onOutput: this.options.onOutput,
+      ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
+      ...(this.options.killGraceMs !== undefined ? { killGraceMs: this.options.killGraceMs } : {}),
+      tailLines: 10,
+    });
+    const took = `${result.durationSeconds.toFixed(1)} s`;
+    const tail = result.tail.length > 0 ? `\n${result.tail.join("\n")}` : "";
+    if (result.timedOut) {
+      throw new TargetFailed(
+        `The deploy command timed out after ${took} and its process group was stopped.${tail}`,
+      );
+    }
+    if (result.cancelledBy)
+      throw new TargetFailed(`The deploy command was cancelled (${result.cancelledBy}).`);
+    if (result.exitCode !== 0) {
+      throw new TargetFailed(`The deploy command exited with code ${result.exitCode} after ${took}.${tail}`);
+    }
+    return { detail: `exit 0 in ${took}` };
+  }
+}

@@ -1,0 +1,157 @@
+// The webhook target: one signed POST (Standard Webhooks) to the user's deploy receiver. 5xx, 408, 429,
+// network failures and attempt timeouts are retried with backoff under the same webhook-id (the
+// receiver's idempotency key); a 202 names a status URL that is polled until it reports an end or the
+// `webhook-timeout` passes. The body never holds a token.
+import { setTimeout as sleep } from "node:timers/promises";
+import { failureText, keepLast } from "../deploy-checks/http.ts";
+import { newWebhookId, signedHeaders } from "./standard-webhooks.ts";
+import { TargetFailed, type DeployRequest, type DeployTarget, type TargetOutcome } from "./target.ts";
+
+export interface WebhookOptions {
+  url: string;
+  key: Buffer;
+  /** Whole budget: delivery, retries and polling. */
+  timeoutMs: number;
+  /** One request's budget (default: 30 s, capped by what is left of timeoutMs). */
+  attemptTimeoutMs?: number;
+  /** Deliveries tried at most (default 5). */
+  attempts?: number;
+  /** First backoff delay; doubles each retry (default 500 ms). */
+  backoffMs?: number;
+  /** Poll interval of a 202's status URL (default 1 s). */
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+/** The JSON a receiver gets, in the Standard Webhooks envelope `{type, timestamp, data}`. */
+export function webhookBody(request: DeployRequest, now = new Date()): string {
+  return JSON.stringify({
+    type: request.rollback ? "model.rollback" : "model.deploy",
+    timestamp: now.toISOString(),
+    data: {
+      model: request.model.name,
+      uri: request.model.uri,
+      digest: request.model.digest,
+      version: request.model.version,
+      environment: request.environment,
+      deployment_id: request.deploymentId,
+      rollback: request.rollback,
+    },
+  });
+}
+
+const RETRIED = (status: number): boolean => status >= 500 || status === 408 || status === 429;
+const DONE_STATES = new Set(["succeeded", "success", "ready", "done", "completed"]);
+const FAILED_STATES = new Set(["failed", "failure", "error", "cancelled"]);
+
+export class WebhookTarget implements DeployTarget {
+  readonly name = "webhook";
+  readonly needsFiles = false;
+  private readonly options: WebhookOptions;
+  constructor(options: WebhookOptions) {
+    this.options = options;
+  }
+
+  async deploy(request: DeployRequest): Promise<TargetOutcome> {
+    const deadline = Date.now() + this.options.timeoutMs;
+    const body = webhookBody(request);
+    const id = newWebhookId();
+    const response = await this.deliver(id, body, deadline);
+    if (response.status !== 202) return { detail: `HTTP ${response.status} (webhook-id ${id})` };
+    const statusUrl = statusUrlOf(response, this.options.url);
+    if (!statusUrl)
+      throw new TargetFailed(
+        `The webhook answered 202 without a status URL (a Location header or a JSON 'status_url'), so deploy cannot tell when it is done.`,
+      );
+    return this.poll(statusUrl, deadline, id);
+  }
+
+  private async deliver(
+    id: string,
+    body: string,
+    deadline: number,
+  ): Promise<{ status: number; headers: Headers; json: unknown }> {
+    const attempts = this.options.attempts ?? 5;
+    let delay = this.options.backoffMs ?? 500;
+    let last = "";
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      try {
+        const response = await fetch(this.options.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...signedHeaders(this.options.key, id, body) },
+          body,
+          signal: AbortSignal.timeout(Math.min(this.options.attemptTimeoutMs ?? 30_000, left)),
+        });
+        const text = await response.text();
+        if (response.ok) return { status: response.status, headers: response.headers, json: parseJson(text) };
+        last = `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`;
+        if (!RETRIED(response.status)) {
+          throw new TargetFailed(`The webhook ${this.options.url} refused the deploy: ${last}.`);
+        }
+      } catch (error) {
+        if (error instanceof TargetFailed) throw error;
+        last = failureText(error);
+      }
+      this.options.log?.(`Webhook attempt ${attempt}/${attempts} failed (${last}).`);
+      if (attempt < attempts) await sleep(Math.max(0, Math.min(delay, deadline - Date.now())));
+      delay *= 2;
+    }
+    throw new TargetFailed(
+      `The webhook ${this.options.url} did not take the deploy within ${attempts} attempts and ${this.options.timeoutMs / 1000} s (last: ${last}).`,
+    );
+  }
+
+  private async poll(statusUrl: string, deadline: number, id: string): Promise<TargetOutcome> {
+    const interval = this.options.pollMs ?? 1000;
+    let last = "no answer yet";
+    while (Date.now() < deadline) {
+      try {
+        const response = await fetch(statusUrl, {
+          signal: AbortSignal.timeout(Math.max(1, Math.min(10_000, deadline - Date.now()))),
+        });
+        const json = parseJson(await response.text()) as { status?: unknown; message?: unknown } | undefined;
+        const state = typeof json?.status === "string" ? json.status.toLowerCase() : undefined;
+        const message = typeof json?.message === "string" ? `: ${json.message}` : "";
+        if (response.ok && state && DONE_STATES.has(state))
+          return { detail: `202, then ${state} at ${statusUrl} (webhook-id ${id})` };
+        if (state && FAILED_STATES.has(state))
+          throw new TargetFailed(`The deploy receiver reported '${state}'${message} (${statusUrl}).`);
+        last = `HTTP ${response.status}${state ? `, status ${state}` : ""}`;
+      } catch (error) {
+        if (error instanceof TargetFailed) throw error;
+        last = keepLast(last, failureText(error));
+      }
+      await sleep(Math.max(0, Math.min(interval, deadline - Date.now())));
+    }
+    throw new TargetFailed(
+      `The deploy did not finish within webhook-timeout (${this.options.timeoutMs / 1000} s); the status URL ${statusUrl} last said: ${last}.`,
+    );
+  }
+}
+
+/** A 202's status URL, resolved against the webhook URL; it must stay on the webhook's origin. */
+export function statusUrlOf(
+  response: { headers: Headers; json: unknown },
+  webhookUrl: string,
+): string | undefined {
+  const fromBody = (response.json as { status_url?: unknown } | undefined)?.status_url;
+  const raw = response.headers.get("location") ?? (typeof fromBody === "string" ? fromBody : undefined);
+  if (!raw) return undefined;
+  const url = new URL(raw, webhookUrl);
+  if (url.origin !== new URL(webhookUrl).origin) {
+    throw new TargetFailed(
+      `The webhook's status URL ${url.href} is on another origin than ${webhookUrl}; deploy only polls the receiver's own origin.`,
+    );
+  }
+  return url.href;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,194 @@
+// The webhook target against a real local HTTP server, with every signature checked by the
+// `standardwebhooks` package (an independent implementation of the spec).
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sign, signedHeaders, webhookKey } from "../../../src/deploy-targets/standard-webhooks.ts";
+import { TargetFailed, type DeployRequest } from "../../../src/deploy-targets/target.ts";
+import { WebhookTarget, webhookBody } from "../../../src/deploy-targets/webhook.ts";
+
+const secret = `whsec_${randomBytes(32).toString("base64")}`;
+const key = webhookKey(secret);
+const request: DeployRequest = {
+  model: { name: "iris", uri: "oci://r/iris@sha256:ab", digest: "sha256:ab", version: "v4", dir: "/nowhere" },
+  environment: "production",
+  deploymentId: 42,
+  rollback: false,
+};
+
+describe("Standard Webhooks signature", () => {
+  it("verifies with the standardwebhooks package", () => {
+    const body = webhookBody(request);
+    const headers = signedHeaders(key, "msg_1", body);
+    expect(new Webhook(secret).verify(body, { ...headers })).toMatchObject({ data: { version: "v4" } });
+    expect(headers["webhook-signature"]).toBe(
+      new Webhook(secret).sign("msg_1", new Date(Number(headers["webhook-timestamp"]) * 1000), body),
+    );
+  });
+
+  it("a flipped byte in the body or the signature fails both implementations", () => {
+    const body = webhookBody(request);
+    const headers = signedHeaders(key, "msg_2", body);
+    const flipped = body.replace('"v4"', '"v5"');
+    expect(() => new Webhook(secret).verify(flipped, { ...headers })).toThrow();
+    expect(sign(key, "msg_2", Number(headers["webhook-timestamp"]), flipped)).not.toBe(
+      headers["webhook-signature"],
+    );
+    const raw = Buffer.from(headers["webhook-signature"].slice(3), "base64");
+    raw[0] = (raw[0] as number) ^ 1;
+    const badSignature = `v1,${raw.toString("base64")}`;
+    expect(() =>
+      new Webhook(secret).verify(body, { ...headers, "webhook-signature": badSignature }),
+    ).toThrow();
+    expect(badSignature).not.toBe(sign(key, "msg_2", Number(headers["webhook-timestamp"]), body));
+  });
+
+  it("refuses a secret that is not whsec_ base64 of 24-64 bytes, without echoing it", () => {
+    expect(() => webhookKey("whsec_not base64!")).toThrow(/webhook-secret.*"\*\*\*"/);
+    expect(() => webhookKey(`whsec_${Buffer.from("short").toString("base64")}`)).toThrow(
+      /decodes to 5 bytes/,
+    );
+  });
+
+  it("the body carries model uri, digest, version, environment, deployment id and rollback, and no token", () => {
+    const body = JSON.parse(webhookBody({ ...request, rollback: true })) as { type: string; data: unknown };
+    expect(body.type).toBe("model.rollback");
+    expect(body.data).toEqual({
+      model: "iris",
+      uri: request.model.uri,
+      digest: "sha256:ab",
+      version: "v4",
+      environment: "production",
+      deployment_id: 42,
+      rollback: true,
+    });
+    expect(JSON.stringify(body)).not.toMatch(/token|whsec|secret/i);
+  });
+});
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+describe("WebhookTarget against a local receiver", () => {
+  let server: Server;
+  let origin = "";
+  const routes = new Map<string, Handler>();
+  const received: { path: string; id: string; verified: boolean }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        if (req.method === "POST") {
+          let verified = true;
+          try {
+            new Webhook(secret).verify(body, req.headers as Record<string, string>);
+          } catch {
+            verified = false;
+          }
+          received.push({ path, id: String(req.headers["webhook-id"]), verified });
+          if (!verified) return void res.writeHead(401).end("bad signature");
+        }
+        const handler = routes.get(`${req.method} ${path}`);
+        if (!handler) return void res.writeHead(404).end();
+        handler(req, res, body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const target = (path: string, options: Partial<ConstructorParameters<typeof WebhookTarget>[0]> = {}) =>
+    new WebhookTarget({
+      url: `${origin}${path}`,
+      key,
+      timeoutMs: 10_000,
+      backoffMs: 20,
+      pollMs: 20,
+      ...options,
+    });
+
+  it("200: done after one signed delivery", async () => {
+    routes.set("POST /ok", (_q, res) => res.writeHead(200).end("{}"));
+    const outcome = await target("/ok").deploy(request);
+    expect(outcome.detail).toMatch(/^HTTP 200/);
+    expect(received.filter((r) => r.path === "/ok")).toEqual([expect.objectContaining({ verified: true })]);
+  });
+
+  it("5xx then 200: retried with the same webhook-id (the idempotency key), each attempt signed", async () => {
+    let calls = 0;
+    routes.set("POST /flaky", (_q, res) => res.writeHead(++calls < 3 ? 503 : 200).end());
+    await target("/flaky").deploy(request);
+    const attempts = received.filter((r) => r.path === "/flaky");
+    expect(attempts).toHaveLength(3);
+    expect(new Set(attempts.map((a) => a.id)).size).toBe(1);
+    expect(attempts.every((a) => a.verified)).toBe(true);
+  });
+
+  it("202 with a status URL: polled until it says succeeded", async () => {
+    let polls = 0;
+    routes.set("POST /async", (_q, res) => res.writeHead(202, { location: "/status/1" }).end());
+    routes.set("GET /status/1", (_q, res) =>
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: ++polls < 3 ? "running" : "succeeded" })),
+    );
+    const outcome = await target("/async").deploy(request);
+    expect(outcome.detail).toMatch(/202, then succeeded/);
+    expect(polls).toBe(3);
+  });
+
+  it("202 whose status reports failed: fails with the receiver's message", async () => {
+    routes.set("POST /async-fail", (_q, res) =>
+      res
+        .writeHead(202, { "content-type": "application/json" })
+        .end(JSON.stringify({ status_url: "/status/2" })),
+    );
+    routes.set("GET /status/2", (_q, res) =>
+      res.writeHead(200).end(JSON.stringify({ status: "failed", message: "image pull failed" })),
+    );
+    await expect(target("/async-fail").deploy(request)).rejects.toThrow(
+      /reported 'failed': image pull failed/,
+    );
+  });
+
+  it("a receiver that never answers: attempts time out, then the target fails within webhook-timeout", async () => {
+    routes.set("POST /hang", () => undefined); // never answers
+    const started = Date.now();
+    const error = await target("/hang", { timeoutMs: 1500, attemptTimeoutMs: 300 })
+      .deploy(request)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TargetFailed);
+    expect(String(error)).toMatch(/timed out/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(received.filter((r) => r.path === "/hang").length).toBeGreaterThan(1);
+  });
+
+  it("a 202 that never finishes fails at webhook-timeout", async () => {
+    routes.set("POST /slow", (_q, res) => res.writeHead(202, { location: "/status/3" }).end());
+    routes.set("GET /status/3", (_q, res) => res.writeHead(200).end(JSON.stringify({ status: "running" })));
+    await expect(target("/slow", { timeoutMs: 500 }).deploy(request)).rejects.toThrow(
+      /did not finish within webhook-timeout.*running/,
+    );
+  });
+
+  it("a wrong secret is refused by the receiver (401) and not retried", async () => {
+    routes.set("POST /ok2", (_q, res) => res.writeHead(200).end());
+    const wrong = webhookKey(`whsec_${randomBytes(32).toString("base64")}`);
+    await expect(target("/ok2", { key: wrong }).deploy(request)).rejects.toThrow(
+      /refused the deploy: HTTP 401/,
+    );
+    expect(received.filter((r) => r.path === "/ok2")).toEqual([expect.objectContaining({ verified: false })]);
+  });
+
+  it("a status URL on another origin is refused", async () => {
+    routes.set("POST /elsewhere", (_q, res) =>
+      res.writeHead(202, { location: "http://203.0.113.9/status" }).end(),
+    );
+    await expect(target("/elsewhere").deploy(request)).rejects.toThrow(/another origin/);
+  });
+});
