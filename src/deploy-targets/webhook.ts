@@ -23,6 +23,17 @@ export interface WebhookOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * What a receiver pulls: `<registry>/<repository>@<digest>` from the model's `oci://…:<version>` URI, so
+ * that it fetches by digest, never by a tag that may have moved since deploy resolved it.
+ */
+export function pullReference(uri: string, digest: string): string {
+  const name = uri.replace(/^oci:\/\//, "").replace(/@sha256:[0-9a-f]+$/, "");
+  const lastSlash = name.lastIndexOf("/");
+  const tagAt = name.indexOf(":", lastSlash + 1);
+  return `${tagAt === -1 ? name : name.slice(0, tagAt)}@${digest}`;
+}
+
 /** The JSON a receiver gets, in the Standard Webhooks envelope `{type, timestamp, data}`. */
 export function webhookBody(request: DeployRequest, now = new Date()): string {
   return JSON.stringify({
@@ -32,6 +43,7 @@ export function webhookBody(request: DeployRequest, now = new Date()): string {
       model: request.model.name,
       uri: request.model.uri,
       digest: request.model.digest,
+      reference: pullReference(request.model.uri, request.model.digest),
       version: request.model.version,
       environment: request.environment,
       deployment_id: request.deploymentId,

@@ -39,7 +39,8 @@ from .webhooks import Verifier, WebhookRejected
 
 SERVE = Path(__file__).resolve().parent.parent / "serve.py"
 VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
-EVENT_TYPE = "model.deploy"
+# deploy sends model.deploy, and model.rollback when it redeploys what ran before: both switch.
+EVENT_TYPES = ("model.deploy", "model.rollback")
 
 
 class DeployFailed(Exception):
@@ -253,8 +254,9 @@ def _payload(body: bytes, settings: Settings) -> DeployRequest:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DeployFailed(400, f"the body is not JSON: {error}") from None
     data = payload.get("data") if isinstance(payload, dict) else None
-    if payload.get("type") != EVENT_TYPE or not isinstance(data, dict):
-        raise DeployFailed(400, f"expected {{\"type\": \"{EVENT_TYPE}\", "
+    if payload.get("type") not in EVENT_TYPES or not isinstance(data, dict):
+        raise DeployFailed(400, "expected {\"type\": \"model.deploy\" or "
+                                "\"model.rollback\", "
                                 "\"data\": {model, version, reference}}")
     if data.get("model") != model_name:
         raise DeployFailed(422, f"data.model {data.get('model')!r}: this "

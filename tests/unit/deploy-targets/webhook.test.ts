@@ -7,7 +7,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sign, signedHeaders, webhookKey } from "../../../src/deploy-targets/standard-webhooks.ts";
 import { TargetFailed, type DeployRequest } from "../../../src/deploy-targets/target.ts";
-import { WebhookTarget, webhookBody } from "../../../src/deploy-targets/webhook.ts";
+import { pullReference, WebhookTarget, webhookBody } from "../../../src/deploy-targets/webhook.ts";
 
 const secret = `whsec_${randomBytes(32).toString("base64")}`;
 const key = webhookKey(secret);
@@ -59,12 +59,27 @@ describe("Standard Webhooks signature", () => {
       model: "iris",
       uri: request.model.uri,
       digest: "sha256:ab",
+      reference: "r/iris@sha256:ab",
       version: "v4",
       environment: "production",
       deployment_id: 42,
       rollback: true,
     });
     expect(JSON.stringify(body)).not.toMatch(/token|whsec|secret/i);
+  });
+
+  it("names what to pull by digest (examples/serving's data.reference), never by the tag", () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    expect(pullReference("oci://ghcr.io/acme/digits:v3", digest)).toBe(`ghcr.io/acme/digits@${digest}`);
+    expect(pullReference("oci://127.0.0.1:5000/acme/digits:v3", digest)).toBe(
+      `127.0.0.1:5000/acme/digits@${digest}`,
+    );
+    expect(pullReference("oci://127.0.0.1:5000/acme/digits", digest)).toBe(
+      `127.0.0.1:5000/acme/digits@${digest}`,
+    );
+    expect(pullReference(`oci://ghcr.io/acme/digits@${digest}`, digest)).toBe(
+      `ghcr.io/acme/digits@${digest}`,
+    );
   });
 });
 
