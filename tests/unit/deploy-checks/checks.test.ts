@@ -160,15 +160,13 @@ describe("against a local server", () => {
       if (path === "/v2/models/iris/infer") {
         return void setTimeout(
           () =>
-            res
-              .writeHead(200, { "content-type": "application/json" })
-              .end(
-                JSON.stringify({
-                  model_name: "iris",
-                  model_version: version,
-                  outputs: [{ name: "label", datatype: "INT64", shape: [1], data: [0] }],
-                }),
-              ),
+            res.writeHead(200, { "content-type": "application/json" }).end(
+              JSON.stringify({
+                model_name: "iris",
+                model_version: version,
+                outputs: [{ name: "label", datatype: "INT64", shape: [1], data: [0] }],
+              }),
+            ),
           slowMs,
         );
       }
