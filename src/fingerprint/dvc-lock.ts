@@ -5,8 +5,8 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { posix } from "node:path";
-import { isPlainObject } from "../metrics/flatten.ts";
-import { parseYamlText } from "../metrics/yaml-text.ts";
+import { isPlainObject } from "../formats/flatten.ts";
+import { parseYamlText } from "../formats/yaml-text.ts";
 import { normaliseEntry } from "./tree-walk.ts";
 
 export interface DvcLockedPath {

@@ -3,7 +3,7 @@
 // dealt first, largest first; workers pull the next task as soon as they finish one).
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 import {
   HASH_WORKER_SOURCE,
   inThreadHasher,

@@ -4,14 +4,14 @@
 // arithmetic. A rule passes only if it holds at the interval ends least favourable to it, fails only if
 // it fails at the most favourable ones, and is otherwise inconclusive. The baseline's intervals take part
 // the same way, so `f1 >= baseline - 0.01` with both sides sampled is judged on both intervals.
-import { ConfigurationError, InputError, quote } from "../lib/errors.ts";
+import { ConfigurationError, InputError, quote } from "../formats/errors.ts";
 import type { RunRecord } from "../record/run-record.ts";
 import { codeContext, dataDiff, environmentDiff, learningCurves, paramsDiff } from "./context.ts";
 import type { Steps } from "./context.ts";
 import { DirectionResolver, parseDirections } from "./directions.ts";
 import { prepareMetrics } from "./metrics.ts";
 import type { MetricEstimate, PreparedMetrics } from "./metrics.ts";
-import { formatNumber } from "./numbers.ts";
+import { formatNumber } from "../formats/numbers.ts";
 import {
   FAIL_ON_VALUES,
   GATE_REPORT_SCHEMA,

@@ -39,7 +39,7 @@ export {
   renderFullReport,
 } from "./render.ts";
 export type { CommentOptions, FullReportOptions, RenderOptions } from "./render.ts";
-export { commentMarker, escapeText } from "./markdown.ts";
+export { commentMarker, escapeText } from "../formats/markdown.ts";
 export { parseRules } from "./rules.ts";
 export type { Comparator, Expression, Rule, Severity } from "./rules.ts";
 export { DirectionResolver, directionFromName, parseDirections } from "./directions.ts";

@@ -1,7 +1,7 @@
 // Turns already-parsed metrics (src/metrics/ reads the files) into estimates the gate compares: a plain
 // value, or a sample (seeds, folds) summarised by its mean and a 95% Student-t interval, or a value with
 // an interval given directly as `<name>.ci_low` / `<name>.ci_high`.
-import { ConfigurationError, quote } from "../lib/errors.ts";
+import { ConfigurationError, quote } from "../formats/errors.ts";
 import { summarizeSample } from "./statistics.ts";
 
 export const CONFIDENCE = 0.95;

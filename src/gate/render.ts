@@ -13,9 +13,9 @@ import {
   mermaidNumber,
   tableHeader,
   tableRow,
-} from "./markdown.ts";
-import type { Measure } from "./markdown.ts";
-import { formatNumber, formatPercent, formatSigned } from "./numbers.ts";
+} from "../formats/markdown.ts";
+import type { Measure } from "../formats/markdown.ts";
+import { formatNumber, formatPercent, formatSigned } from "../formats/numbers.ts";
 import type {
   CandidateReport,
   ContextDiff,

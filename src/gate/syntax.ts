@@ -9,8 +9,8 @@
 // - Numbers: `12`, `0.5`, `.5`, `1e-3`, `2.5E+2`. No percent literals: `1%` is ambiguous between an
 //   absolute 0.01 and a relative change, so it is rejected with both spellings suggested.
 // - `#` starts a comment to the end of the line (outside quoted names).
-import { ConfigurationError, quote } from "../lib/errors.ts";
-import type { SourceLocation } from "../lib/errors.ts";
+import { ConfigurationError, quote } from "../formats/errors.ts";
+import type { SourceLocation } from "../formats/errors.ts";
 
 /** Where a text came from: `name` is used in messages ("input 'rules'", "gate/rules.txt"). */
 export interface TextSource {

@@ -1,6 +1,6 @@
 // Which dependency manager a project uses, read from the files at its root, and what each one needs.
 // Pure: the caller lists the folder; nothing here touches the file system.
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 
 export const MANAGERS = ["pip", "pipenv", "poetry", "uv", "micromamba"] as const;
 export type Manager = (typeof MANAGERS)[number];

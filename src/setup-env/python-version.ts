@@ -1,5 +1,5 @@
 // The Python a project asks for: the `python-version` input, else .python-version, else 3.12.
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 
 export const DEFAULT_PYTHON_VERSION = "3.12";
 

@@ -1,6 +1,6 @@
 // Splits the `extra-args` input into arguments the way a POSIX shell would for plain words and quotes,
 // without running a shell: no variables, globs or command substitution reach the install command.
-import { InputError } from "../lib/errors.ts";
+import { InputError } from "../formats/errors.ts";
 
 export function shellWords(text: string, input = "extra-args"): string[] {
   const words: string[] = [];

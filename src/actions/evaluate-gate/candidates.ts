@@ -2,8 +2,8 @@
 import { createHash } from "node:crypto";
 import { globSync, readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { InputError } from "../../lib/errors.ts";
-import { checkedPath, type PathRoots } from "../../lib/paths.ts";
+import { InputError } from "../../formats/errors.ts";
+import { checkedPath, type PathRoots } from "../../workspace/paths.ts";
 import { readMetricsFile } from "../../metrics/index.ts";
 import { parseRunRecord } from "../../record/record-io.ts";
 import type { RunRecord } from "../../record/run-record.ts";

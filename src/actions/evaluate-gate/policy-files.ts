@@ -6,7 +6,7 @@
 import * as core from "@actions/core";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { PolicyFileSource } from "../../gate/index.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { pullRequestBase } from "../../lib/event.ts";
 import { httpStatus, needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";

@@ -20,7 +20,7 @@ import {
   type GateRecord,
 } from "../../gate/gate-record.ts";
 import { renderComment, type CandidateInput, type GateReport } from "../../gate/index.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { readEventPayload, repositoryId } from "../../lib/event.ts";
 import { describeGitHubFailure, needsPermission } from "../../lib/github-errors.ts";
 import { createOctokit, type GitHubClient } from "../../lib/octokit.ts";

@@ -7,7 +7,7 @@
 import * as core from "@actions/core";
 import { gateArtifactName } from "../../gate/gate-record.ts";
 import { renderComment, type GateReport } from "../../gate/index.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { describeGitHubFailure } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { createGateCheckRun } from "./check-run.ts";

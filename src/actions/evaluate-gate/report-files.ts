@@ -10,7 +10,7 @@ import {
 } from "../../gate/gate-record.ts";
 import { isReportOnly, renderFullReport, type GateReport } from "../../gate/index.ts";
 import { appendSummary } from "../../lib/summary.ts";
-import { writeFileAtomic } from "../../record/atomic-write.ts";
+import { writeFileAtomic } from "../../formats/atomic-write.ts";
 
 export interface ReportFiles {
   outputDir: string;

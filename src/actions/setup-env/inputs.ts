@@ -1,8 +1,8 @@
 // setup-env's inputs, read and checked once. Names match actions/setup-env/install/action.yml.
 import { relative, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
-import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../lib/paths.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
+import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../workspace/paths.ts";
 import { MANAGERS, type Manager } from "../../setup-env/managers.ts";
 import { shellWords } from "../../setup-env/shell-words.ts";
 
@@ -22,7 +22,7 @@ export interface SetupEnvInputs {
   dataPaths: string[];
   /** Relative to workingDirectory; undefined = dvc.lock when present. */
   dataManifest: string | undefined;
-  /** Where path inputs, and the lockfiles read, may lead (src/lib/paths.ts). */
+  /** Where path inputs, and the lockfiles read, may lead (src/workspace/paths.ts). */
   pathRoots: PathRoots;
 }
 

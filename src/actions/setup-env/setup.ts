@@ -9,8 +9,8 @@ import { arch, platform } from "node:os";
 import { join, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
-import { checkedFile } from "../../lib/paths.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
+import { checkedFile } from "../../workspace/paths.ts";
 import {
   dataCacheKey,
   downloadCacheKeys,

@@ -1,8 +1,8 @@
 // train-model's inputs, read and checked once. Names match actions/train-model/action.yml.
 import { basename, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
-import { ConfigurationError, InputError } from "../../lib/errors.ts";
-import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../lib/paths.ts";
+import { ConfigurationError, InputError } from "../../formats/errors.ts";
+import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../workspace/paths.ts";
 import { NEVER_PASSED } from "../../train/environment.ts";
 
 /** Characters @actions/artifact rejects in an artifact name (NTFS limits, path separators). */
@@ -31,7 +31,7 @@ export interface TrainInputs {
   timeoutMs: number | undefined;
   /** Withheld variables the command gets anyway (see train/environment.ts). */
   envPassthrough: string[];
-  /** Where path inputs may lead (src/lib/paths.ts). */
+  /** Where path inputs may lead (src/workspace/paths.ts). */
   pathRoots: PathRoots;
 }
 

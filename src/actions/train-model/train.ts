@@ -5,8 +5,8 @@ import * as core from "@actions/core";
 import { copyFile, link, mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { ConfigurationError } from "../../lib/errors.ts";
-import { checkPathInputs } from "../../lib/paths.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
+import { checkPathInputs } from "../../workspace/paths.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
 import { readEventPayload } from "../../lib/event.ts";
@@ -20,7 +20,7 @@ import {
   hashLockfiles,
 } from "../../fingerprint/index.ts";
 import { profileCsv } from "../../profile/index.ts";
-import { diskFullError } from "../../record/disk-space.ts";
+import { diskFullError } from "../../formats/disk-space.ts";
 import { readRunRecord, writeRunRecord } from "../../record/record-io.ts";
 import {
   ARTIFACT_MODEL_DIR,
@@ -30,7 +30,7 @@ import {
 } from "../../record/run-record.ts";
 import { runCommand } from "../../train/command.ts";
 import { commandEnvironment, lockfileNames, pythonVersion, runnerInfo } from "../../train/environment.ts";
-import { readRunContext, type RunContext } from "../../train/run-context.ts";
+import { readRunContext, type RunContext } from "../../lib/run-context.ts";
 import type { TrainInputs } from "./inputs.ts";
 
 declare const __MLOPS_VERSION__: string;

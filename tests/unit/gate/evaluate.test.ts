@@ -4,7 +4,7 @@ import type { BaselineInput, CandidateInput, GateInput } from "../../../src/gate
 import { GATE_REPORT_SCHEMA_VERSION, verdictPasses } from "../../../src/gate/report.ts";
 import type { CandidateReport, FailOn, GateReport, RuleResult, Verdict } from "../../../src/gate/report.ts";
 import { summarizeSample } from "../../../src/gate/statistics.ts";
-import { ConfigurationError, InputError } from "../../../src/lib/errors.ts";
+import { ConfigurationError, InputError } from "../../../src/formats/errors.ts";
 import { RunRecord } from "../../../src/record/run-record.ts";
 import { parseMetricsText } from "../../../src/metrics/index.ts";
 import { runRecord } from "./fixtures.ts";

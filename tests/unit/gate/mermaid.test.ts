@@ -3,7 +3,7 @@
 // the diagram's grammar. Mermaid's number token is `[+-]?(\d+(\.\d+)?|\.\d+)`: no exponents.
 import { describe, expect, it } from "vitest";
 import { evaluateGate } from "../../../src/gate/evaluate.ts";
-import { mermaidNumber } from "../../../src/gate/markdown.ts";
+import { mermaidNumber } from "../../../src/formats/markdown.ts";
 import { renderComment, renderFullReport } from "../../../src/gate/render.ts";
 import { directiveRegex, parser } from "../../fixtures/mermaid/xychart-parser.mjs";
 import { runRecord } from "./fixtures.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateGate } from "../../../src/gate/evaluate.ts";
 import type { CandidateInput } from "../../../src/gate/evaluate.ts";
-import { commentMarker, escapeText, mermaidLabel, safeUrl } from "../../../src/gate/markdown.ts";
+import { commentMarker, escapeText, mermaidLabel, safeUrl } from "../../../src/formats/markdown.ts";
 import {
   COMMENT_MAX_CHARS,
   FULL_REPORT_MAX_BYTES,

@@ -3,7 +3,7 @@ import { DirectionResolver, directionFromName, parseDirections } from "../../../
 import { prepareMetrics } from "../../../src/gate/metrics.ts";
 import { parseRules } from "../../../src/gate/rules.ts";
 import type { Expression } from "../../../src/gate/rules.ts";
-import { ConfigurationError } from "../../../src/lib/errors.ts";
+import { ConfigurationError } from "../../../src/formats/errors.ts";
 
 /** The thrown error, so a test can look at its message and location. */
 function errorOf(action: () => unknown): ConfigurationError {

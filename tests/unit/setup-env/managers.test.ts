@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../../src/lib/errors.ts";
+import { ConfigurationError } from "../../../src/formats/errors.ts";
 import { detectProject, findOnPath, managerNotInstalled } from "../../../src/setup-env/managers.ts";
 import { resolvePythonRequest, versionSatisfies } from "../../../src/setup-env/python-version.ts";
 import { shellWords } from "../../../src/setup-env/shell-words.ts";

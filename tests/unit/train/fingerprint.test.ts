@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, appendFileSync } fr
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../../src/lib/errors.ts";
+import { InputError } from "../../../src/formats/errors.ts";
 import { fingerprintDataPaths, parsePathList } from "../../../src/fingerprint/data-paths.ts";
 import { hashFiles } from "../../../src/fingerprint/hash-pool.ts";
 import { fingerprintModel } from "../../../src/fingerprint/model-files.ts";

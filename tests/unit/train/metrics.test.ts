@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../../src/lib/errors.ts";
+import { ConfigurationError } from "../../../src/formats/errors.ts";
 import { parseHistoryText, readHistoryFile } from "../../../src/metrics/history-file.ts";
 import { parseMetricsText, readMetricsFile } from "../../../src/metrics/metrics-file.ts";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, InputError } from "../../../src/lib/errors.ts";
+import { ConfigurationError, InputError } from "../../../src/formats/errors.ts";
 import { loadParams, mergeParams, parseParamsOverride, writeParamsJson } from "../../../src/params/params.ts";
 
 function workdir(files: Record<string, string> = {}): string {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../../src/lib/errors.ts";
+import { ConfigurationError } from "../../../src/formats/errors.ts";
 import { readRunRecord, writeRunRecord } from "../../../src/record/record-io.ts";
 import { RUN_RECORD_SCHEMA_VERSION, type RunRecord } from "../../../src/record/run-record.ts";
 

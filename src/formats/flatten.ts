@@ -2,7 +2,9 @@
 // A list of numbers stays one metric (seeds, folds: evaluate-gate treats it as a sample); a list of
 // mappings is flattened by index; anything else that is not a number is set aside with a reason, so the
 // summary can say what was left out instead of dropping it silently.
-import type { MetricValue } from "../record/run-record.ts";
+
+/** What flattening keeps: a finite number, or a non-empty list of them (the run record's MetricValue). */
+export type NumberOrSample = number | number[];
 
 export interface IgnoredMetric {
   name: string;
@@ -11,7 +13,7 @@ export interface IgnoredMetric {
 }
 
 export interface FlatMetrics {
-  metrics: Record<string, MetricValue>;
+  metrics: Record<string, NumberOrSample>;
   ignored: IgnoredMetric[];
 }
 
@@ -32,9 +34,9 @@ export function flattenMetrics(
   onNonFinite: NonFiniteHandler,
   onCollision: CollisionHandler,
 ): FlatMetrics {
-  const metrics: Record<string, MetricValue> = Object.create(null) as Record<string, MetricValue>;
+  const metrics: Record<string, NumberOrSample> = Object.create(null) as Record<string, NumberOrSample>;
   const ignored: IgnoredMetric[] = [];
-  const put = (name: string, value: MetricValue): void => {
+  const put = (name: string, value: NumberOrSample): void => {
     if (Object.hasOwn(metrics, name)) onCollision(name);
     metrics[name] = value;
   };

@@ -1,10 +1,10 @@
-// The one rule for path inputs (src/lib/paths.ts), on real files: symlinks, missing leaves, `..`.
+// The one rule for path inputs (src/workspace/paths.ts), on real files: symlinks, missing leaves, `..`.
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { InputError } from "../../../src/lib/errors.ts";
-import { checkedFile, checkedPath, pathRoots, realPath, type PathRoots } from "../../../src/lib/paths.ts";
+import { InputError } from "../../../src/formats/errors.ts";
+import { checkedFile, checkedPath, pathRoots, realPath, type PathRoots } from "../../../src/workspace/paths.ts";
 
 let top: string;
 let workspace: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../../src/lib/errors.ts";
-import { CsvParser, parseCsv } from "../../../src/profile/csv.ts";
+import { ConfigurationError } from "../../../src/formats/errors.ts";
+import { CsvParser, parseCsv } from "../../../src/formats/csv.ts";
 
 const fields = (text: string): string[][] => parseCsv(text, "t.csv").map((r) => r.fields);
 

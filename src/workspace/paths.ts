@@ -6,7 +6,7 @@
 // Pure (no @actions/*): domain modules check the paths they walk with it too.
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { ConfigurationError, InputError } from "./errors.ts";
+import { ConfigurationError, InputError } from "../formats/errors.ts";
 
 export interface PathRoot {
   /** How messages name it: "the workspace", "$RUNNER_TEMP", "path-roots". */

@@ -1,5 +1,22 @@
-// How numbers read in reports and messages: six significant digits, no float noise (0.1 + 0.2 shows as
-// 0.3), plain notation for everyday magnitudes and exponent notation for very small or large ones.
+// Numbers to and from text. Reading (CSV cells, workflow_dispatch inputs) is strict:
+// "1e-3", "-2", ".5" are numbers; "0x10", "1_000", "12abc" and "" are not, unlike Number(), which reads ""
+// and "0x10" as numbers. Writing (reports, messages): six significant digits, no float noise (0.1 + 0.2
+// shows as 0.3), plain notation for everyday magnitudes and exponent notation for very small or large ones.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Spellings of NaN and infinity from Python, NumPy, pandas, R and YAML. */
+const NON_FINITE = /^[+-]?(?:nan|\.nan|inf|\.inf|infinity)$/i;
+
+/** The number a text spells, or undefined when it is not a decimal number. */
+export function parseDecimal(text: string): number | undefined {
+  const trimmed = text.trim();
+  return DECIMAL.test(trimmed) ? Number(trimmed) : undefined;
+}
+
+/** Whether a text spells NaN or an infinity. */
+export function isNonFiniteText(text: string): boolean {
+  return NON_FINITE.test(text.trim());
+}
+
 
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return value > 0 ? "∞" : value < 0 ? "-∞" : "NaN";

@@ -1,7 +1,7 @@
 // JSON as Python writes it. `json.dump` emits the bare tokens NaN, Infinity and -Infinity, which
 // JSON.parse rejects with a message that names neither the key nor (always) the line. This parser accepts
 // them, reports where they were, and gives every syntax error a line and column.
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "./errors.ts";
 
 export interface NonFiniteToken {
   /** Keys and list indexes leading to the value. */

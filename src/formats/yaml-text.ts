@@ -1,6 +1,6 @@
 // YAML files (metrics, params) parsed with errors that carry the file, line and column.
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "./errors.ts";
 import { MAX_NESTING, tooDeepProblem } from "./json-text.ts";
 
 /** Values YAML aliases may expand to (yaml's maxAliasCount): more is an "alias bomb" (billion laughs). */

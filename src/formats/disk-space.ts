@@ -2,7 +2,7 @@
 // its file system has left, instead of a stack trace ending in ENOSPC.
 import { statfs } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "./errors.ts";
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;

@@ -3,7 +3,7 @@
 // constant memory; the same parser serves the metrics and history readers on whole strings.
 // Why not a dependency: the format is small, and we need line numbers for error messages.
 import { createReadStream } from "node:fs";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "./errors.ts";
 
 export interface CsvRow {
   fields: string[];
