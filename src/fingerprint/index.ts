@@ -6,6 +6,6 @@ export { fingerprintCode } from "./code-paths.ts";
 export type { CodeFingerprint } from "./code-paths.ts";
 export { computeRunFingerprint, canonicalJson } from "./run-fingerprint.ts";
 export type { FingerprintInputs } from "./run-fingerprint.ts";
-export { hashLockfiles, COMMON_LOCKFILES } from "./lockfiles.ts";
+export { hashLockfiles, lockfileNames } from "./lockfiles.ts";
 export { hashFiles } from "./hash-pool.ts";
 export type { FileHash, FileToHash, HashOptions } from "./hash-pool.ts";

@@ -10,7 +10,7 @@ import { codeContext, dataDiff, environmentDiff, learningCurves, paramsDiff } fr
 import type { Steps } from "./context.ts";
 import { DirectionResolver, parseDirections } from "./directions.ts";
 import { prepareMetrics } from "./metrics.ts";
-import type { MetricEstimate, PreparedMetrics } from "./metrics.ts";
+import type { PreparedMetrics } from "./metrics.ts";
 import { formatNumber } from "../formats/numbers.ts";
 import {
   FAIL_ON_VALUES,
@@ -23,6 +23,7 @@ import type {
   CandidateReport,
   Estimate,
   FailOn,
+  Interval,
   GateReport,
   Links,
   MetricRow,
@@ -92,12 +93,6 @@ export interface GateInput extends GateOptions {
   baseline: BaselineInput;
 }
 
-interface Interval {
-  value: number;
-  low: number;
-  high: number;
-}
-
 class RuleProblem extends Error {
   override readonly name = "RuleProblem";
 }
@@ -106,7 +101,7 @@ function sourceOf(inputName: string, file: string | undefined): TextSource {
   return file === undefined ? { name: `input '${inputName}'` } : { name: file, file };
 }
 
-function lookup(metrics: PreparedMetrics, name: string): MetricEstimate | undefined {
+function lookup(metrics: PreparedMetrics, name: string): Estimate | undefined {
   return metrics.estimates.get(name) ?? metrics.bounds.get(name);
 }
 
@@ -253,16 +248,9 @@ function judge(comparator: Comparator, actual: Interval, threshold: Interval): R
   return worst ? "pass" : best ? "inconclusive" : "fail";
 }
 
-function describeInterval(interval: Interval | Estimate): string {
+function describeInterval(interval: Interval): string {
   if (interval.low === interval.high) return formatNumber(interval.value);
   return `${formatNumber(interval.value)} [${formatNumber(interval.low)}, ${formatNumber(interval.high)}]`;
-}
-
-function toEstimate(estimate: MetricEstimate): Estimate {
-  const result: Estimate = { value: estimate.value, n: estimate.n, low: estimate.low, high: estimate.high };
-  if (estimate.sd !== undefined) result.sd = estimate.sd;
-  if (estimate.interval !== undefined) result.interval = estimate.interval;
-  return result;
 }
 
 interface RuleContext {
@@ -308,11 +296,11 @@ function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
       ...base,
       status: "fail",
       countsAs: "error",
-      ...(actual === undefined ? {} : { actual: toEstimate(actual) }),
+      ...(actual === undefined ? {} : { actual: actual }),
       message: `the candidate has no metric ${quote(missing)} (rule on ${where})${suggestion === undefined ? "" : `: did you mean ${quote(suggestion)}?`}`,
     };
   }
-  const actualEstimate = actual as MetricEstimate;
+  const actualEstimate = actual as Estimate;
   if (rule.usesBaseline) {
     let reason: string | undefined;
     if (!context.baselineInput.available) reason = context.baselineInput.reason;
@@ -328,14 +316,14 @@ function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
             ...base,
             status: "fail",
             countsAs: "error",
-            actual: toEstimate(actualEstimate),
+            actual: actualEstimate,
             message: `no baseline: ${reason} (require-baseline is on; rule on ${where})`,
           }
         : {
             ...base,
             status: "skipped",
             countsAs: rule.severity,
-            actual: toEstimate(actualEstimate),
+            actual: actualEstimate,
             message: `skipped: no baseline: ${reason}`,
           };
     }
@@ -349,7 +337,7 @@ function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
       ...base,
       status: "fail",
       countsAs: "error",
-      actual: toEstimate(actualEstimate),
+      actual: actualEstimate,
       message: `cannot compute the threshold: ${error.message} (rule on ${where})`,
     };
   }
@@ -361,7 +349,7 @@ function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
       : status === "pass"
         ? comparison
         : `${rule.metric} = ${describeInterval(actualEstimate)}, needs ${rule.comparator} ${describeInterval(threshold)}`;
-  return { ...base, status, countsAs: rule.severity, actual: toEstimate(actualEstimate), threshold, message };
+  return { ...base, status, countsAs: rule.severity, actual: actualEstimate, threshold, message };
 }
 
 function verdictOf(results: readonly RuleResult[]): Verdict {
@@ -397,8 +385,8 @@ function metricRows(
     };
     const c = candidate.estimates.get(name);
     const b = baseline?.estimates.get(name);
-    if (c !== undefined) row.candidate = toEstimate(c);
-    if (b !== undefined) row.baseline = toEstimate(b);
+    if (c !== undefined) row.candidate = c;
+    if (b !== undefined) row.baseline = b;
     if (c !== undefined && b !== undefined) {
       const delta = c.value - b.value;
       row.delta = delta;

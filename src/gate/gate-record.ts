@@ -2,14 +2,22 @@
 // artifact mlops-gate-<comment-key>. publish-model reads it to refuse a model whose gate did not pass;
 // the workflow_run companion reads it to post a fork PR's report. Both read a file that another run (for
 // a fork: untrusted code) wrote, so it is validated field by field here before anything renders it.
+import { createHash } from "node:crypto";
 import * as z from "zod";
 import { MetricValue } from "../record/run-record.ts";
-import { GATE_REPORT_SCHEMA, GATE_REPORT_SCHEMA_VERSION } from "./report.ts";
+import type { CandidateInput } from "./evaluate.ts";
+import {
+  GateReportSchema,
+  PassedOverSchema,
+  VerdictSchema,
+  finite,
+  text,
+  type GateReport,
+} from "./report.ts";
 
 export const GATE_RECORD_SCHEMA = "mlops-actions/gate";
 /** 1.1: the model name and each candidate's metrics and learning-curve steps, for the fork companion. */
 export const GATE_RECORD_SCHEMA_VERSION = "1.1";
-export const GATE_RECORD_FILE = "mlops-gate.json";
 export const GATE_REPORT_JSON_FILE = "gate-report.json";
 export const GATE_REPORT_MARKDOWN_FILE = "gate-report.md";
 
@@ -17,124 +25,10 @@ export function gateArtifactName(commentKey: string): string {
   return `mlops-gate-${commentKey.replace(/[^A-Za-z0-9._-]/g, "_")}`;
 }
 
-const finite = z.number().refine(Number.isFinite, "a finite number");
-const text = z.string().max(100_000);
-const Estimate = z.object({
-  value: finite,
-  n: z.number().int().positive(),
-  sd: finite.optional(),
-  low: finite,
-  high: finite,
-  interval: z.enum(["t95", "given"]).optional(),
-});
-const Interval = z.object({ value: finite, low: finite, high: finite });
-const Status = z.enum(["pass", "fail", "inconclusive", "skipped"]);
-const Verdict = z.enum(["pass", "warn", "inconclusive", "fail"]);
-const Direction = z.enum(["higher", "lower"]);
-const DirectionSource = z.enum(["configured", "rule", "assumed"]);
-const Links = z.object({ run: text.optional(), artifact: text.optional() });
-const Code = z.object({
-  repository: text,
-  sha: text,
-  headSha: text.optional(),
-  ref: text,
-  pullRequest: z.number().int().optional(),
-  dirty: z.boolean(),
-});
-const PassedOver = z.array(z.object({ runId: z.number().int(), reason: text }));
-const Diff = z.object({
-  compared: z.boolean(),
-  rows: z.array(z.object({ key: text, baseline: text.optional(), candidate: text.optional() })),
-  unchanged: z.number().int().nonnegative(),
-});
-
-export const GateReportSchema = z.object({
-  schema: z.literal(GATE_REPORT_SCHEMA),
-  schemaVersion: z.literal(GATE_REPORT_SCHEMA_VERSION),
-  verdict: Verdict,
-  passed: z.boolean(),
-  failOn: z.enum(["error", "inconclusive", "warn", "never"]),
-  requireBaseline: z.boolean(),
-  baseline: z.object({
-    available: z.boolean(),
-    description: text,
-    reason: text.optional(),
-    model: text.optional(),
-    code: Code.optional(),
-    links: Links,
-    passedOver: PassedOver.optional(),
-  }),
-  policyFiles: z
-    .array(
-      z.object({
-        input: z.enum(["rules", "directions"]),
-        file: text,
-        baseSha: text,
-        change: z.enum(["unchanged", "changed", "added"]),
-      }),
-    )
-    .optional(),
-  rankBy: z.object({ metric: text, direction: Direction, directionSource: DirectionSource }).optional(),
-  champion: z.number().int().nonnegative().optional(),
-  candidates: z.array(
-    z.object({
-      label: text,
-      model: text,
-      verdict: Verdict,
-      passed: z.boolean(),
-      rank: z.number().int().optional(),
-      rankValue: finite.optional(),
-      champion: z.boolean(),
-      counts: z.record(Status, z.number().int().nonnegative()),
-      rules: z.array(
-        z.object({
-          line: z.number().int().positive(),
-          text,
-          metric: text,
-          comparator: z.enum([">=", ">", "<=", "<", "==", "!="]),
-          severity: z.enum(["error", "warn"]),
-          status: Status,
-          countsAs: z.enum(["error", "warn"]),
-          actual: Estimate.optional(),
-          threshold: Interval.optional(),
-          message: text,
-        }),
-      ),
-      metrics: z.array(
-        z.object({
-          name: text,
-          direction: Direction,
-          directionSource: DirectionSource,
-          gated: z.boolean(),
-          candidate: Estimate.optional(),
-          baseline: Estimate.optional(),
-          delta: finite.optional(),
-          deltaPercent: finite.optional(),
-          change: z.enum(["better", "worse", "same"]).optional(),
-        }),
-      ),
-      code: Code.optional(),
-      links: Links,
-      params: Diff,
-      data: Diff,
-      environment: Diff,
-      curves: z.array(
-        z.object({
-          metric: text,
-          x: z.array(finite),
-          candidate: z.array(finite),
-          baseline: z.array(finite).optional(),
-        }),
-      ),
-    }),
-  ),
-  notes: z.array(text),
-});
-
 export const GateRecordSchema = z.object({
   schema: z.literal(GATE_RECORD_SCHEMA),
   schemaVersion: z.string().regex(/^1\.\d+$/),
-  verdict: Verdict,
+  verdict: VerdictSchema,
   passed: z.boolean(),
   commentKey: text,
   rules: z.object({
@@ -152,7 +46,7 @@ export const GateRecordSchema = z.object({
     artifactName: text.optional(),
     sha: text.optional(),
     branch: text.optional(),
-    passedOver: PassedOver.optional(),
+    passedOver: PassedOverSchema.optional(),
   }),
   candidates: z.array(
     z.object({
@@ -197,4 +91,77 @@ export function parseGateRecord(json: unknown, label: string): GateRecord {
     );
   }
   return result.data;
+}
+
+const NOT_POSTED_YET =
+  "not posted yet: the gate uploads its record before it comments, so that a GitHub failure cannot lose it";
+
+/** What a gate record is made of: the report, what it was judged from, and the run that judged it. */
+export interface GateRecordFacts {
+  report: GateReport;
+  commentKey: string;
+  rules: { text: string; file?: string | undefined };
+  baseline: GateRecord["baseline"];
+  /** The inputs the report's candidates were judged from, in the report's order. */
+  candidates: readonly CandidateInput[];
+  /** sha256 of each candidate's run record bytes, by label. */
+  recordDigests: ReadonlyMap<string, string>;
+  modelName: string;
+  run: Pick<GateRecord, "repository" | "headSha" | "sha" | "runId" | "runAttempt"> & {
+    pullRequest: number | undefined;
+  };
+}
+
+/**
+ * The record as uploaded: before any comment is posted, so it says `posted: false` ("not posted yet");
+ * the caller rewrites the local copy with the outcome afterwards.
+ */
+export function buildGateRecord(facts: GateRecordFacts): GateRecord {
+  const { report, run } = facts;
+  return {
+    schema: GATE_RECORD_SCHEMA,
+    schemaVersion: GATE_RECORD_SCHEMA_VERSION,
+    verdict: report.verdict,
+    passed: report.passed,
+    commentKey: facts.commentKey,
+    rules: {
+      sha256: createHash("sha256").update(facts.rules.text).digest("hex"),
+      ...(facts.rules.file ? { file: facts.rules.file } : {}),
+      count: report.candidates[0]?.rules.length ?? 0,
+    },
+    baseline: facts.baseline,
+    candidates: report.candidates.map((c, index) => {
+      const input = facts.candidates[index];
+      const recordSha256 = facts.recordDigests.get(c.label);
+      const modelDigest = input?.record?.model.digest;
+      const steps = input?.record?.history?.steps;
+      return {
+        label: c.label,
+        model: c.model,
+        ...(recordSha256 ? { recordSha256 } : {}),
+        ...(modelDigest ? { modelDigest } : {}),
+        metrics: numericMetrics(input?.metrics ?? {}),
+        ...(steps ? { steps } : {}),
+      };
+    }),
+    modelName: facts.modelName,
+    repository: run.repository,
+    headSha: run.headSha,
+    sha: run.sha,
+    ...(run.pullRequest === undefined ? {} : { pullRequest: run.pullRequest }),
+    runId: run.runId,
+    runAttempt: run.runAttempt,
+    posted: false,
+    postedReason: NOT_POSTED_YET,
+    report,
+  };
+}
+
+/** The metrics a gate can judge (numbers and samples), as the companion will read them back. */
+function numericMetrics(metrics: Readonly<Record<string, unknown>>): Record<string, MetricValue> {
+  return Object.fromEntries(
+    Object.entries(metrics).filter(
+      (entry): entry is [string, MetricValue] => MetricValue.safeParse(entry[1]).success,
+    ),
+  );
 }

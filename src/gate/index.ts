@@ -4,7 +4,7 @@ export { evaluateGate } from "./evaluate.ts";
 export type { BaselineInput, CandidateInput, GateInput, GateOptions } from "./evaluate.ts";
 export {
   FAIL_ON_VALUES,
-  GATE_REPORT_FILE,
+  GATE_RECORD_FILE,
   GATE_REPORT_SCHEMA,
   GATE_REPORT_SCHEMA_VERSION,
   VERDICTS,
@@ -30,6 +30,7 @@ export type {
   Verdict,
 } from "./report.ts";
 export {
+  COMMENT_BUDGET,
   COMMENT_MAX_CHARS,
   FULL_REPORT_MAX_BYTES,
   REPORT_ONLY,
@@ -45,7 +46,7 @@ export type { Comparator, Expression, Rule, Severity } from "./rules.ts";
 export { DirectionResolver, directionFromName, parseDirections } from "./directions.ts";
 export type { Direction, DirectionSource } from "./directions.ts";
 export { prepareMetrics } from "./metrics.ts";
-export type { MetricEstimate, PreparedMetrics } from "./metrics.ts";
+export type { PreparedMetrics } from "./metrics.ts";
 export { studentTCdf, studentTQuantile, summarizeSample } from "./statistics.ts";
 export type { SampleSummary } from "./statistics.ts";
 export type { TextSource } from "./syntax.ts";

@@ -2,31 +2,18 @@
 // value, or a sample (seeds, folds) summarised by its mean and a 95% Student-t interval, or a value with
 // an interval given directly as `<name>.ci_low` / `<name>.ci_high`.
 import { ConfigurationError, quote } from "../formats/errors.ts";
+import type { Estimate } from "./report.ts";
 import { summarizeSample } from "./statistics.ts";
 
 export const CONFIDENCE = 0.95;
 const CI_LOW = ".ci_low";
 const CI_HIGH = ".ci_high";
 
-export interface MetricEstimate {
-  /** The value, or the mean of a sample. */
-  value: number;
-  /** Number of values: 1 for a plain value. */
-  n: number;
-  /** Sample standard deviation, for samples of two or more. */
-  sd?: number;
-  /** Interval ends; equal to `value` when there is no interval. */
-  low: number;
-  high: number;
-  /** t95: computed from the sample; given: from `.ci_low`/`.ci_high`. */
-  interval?: "t95" | "given";
-}
-
 export interface PreparedMetrics {
   /** Metrics to show and gate, in their original order, `.ci_low`/`.ci_high` folded into their metric. */
-  estimates: Map<string, MetricEstimate>;
+  estimates: Map<string, Estimate>;
   /** Bound keys by name: rules may still read `accuracy.ci_low` as a plain number. */
-  bounds: Map<string, MetricEstimate>;
+  bounds: Map<string, Estimate>;
 }
 
 function describeValue(value: unknown): string {
@@ -58,7 +45,7 @@ function finite(value: unknown, key: string, owner: string, position?: number): 
   return value;
 }
 
-function estimateOf(raw: unknown, key: string, owner: string): MetricEstimate {
+function estimateOf(raw: unknown, key: string, owner: string): Estimate {
   if (Array.isArray(raw)) {
     if (raw.length === 0) {
       throw new ConfigurationError(
@@ -69,12 +56,13 @@ function estimateOf(raw: unknown, key: string, owner: string): MetricEstimate {
     if (values.length === 1)
       return { value: values[0] ?? 0, n: 1, low: values[0] ?? 0, high: values[0] ?? 0 };
     const summary = summarizeSample(values, CONFIDENCE);
+    // Keys in the report's order: value, n, low, high, then sd and interval when there are any.
     return {
       value: summary.mean,
       n: summary.n,
-      sd: summary.sd,
       low: summary.low,
       high: summary.high,
+      sd: summary.sd,
       interval: "t95",
     };
   }
@@ -88,8 +76,8 @@ function estimateOf(raw: unknown, key: string, owner: string): MetricEstimate {
  * empty lists, a lone `.ci_low` or `.ci_high`, or an interval that is reversed or misses its value.
  */
 export function prepareMetrics(metrics: Readonly<Record<string, unknown>>, owner: string): PreparedMetrics {
-  const estimates = new Map<string, MetricEstimate>();
-  const bounds = new Map<string, MetricEstimate>();
+  const estimates = new Map<string, Estimate>();
+  const bounds = new Map<string, Estimate>();
   const given = new Map<string, { low?: number; high?: number }>();
   for (const [key, raw] of Object.entries(metrics)) {
     const isLow = key.endsWith(CI_LOW);
@@ -125,7 +113,8 @@ export function prepareMetrics(metrics: Readonly<Record<string, unknown>>, owner
         `Metric ${quote(base)} of ${owner} is ${value}, outside its own interval [${low}, ${high}] from ${base}${CI_LOW}/${base}${CI_HIGH}.`,
       );
     }
-    estimates.set(base, { ...(existing ?? { n: 1 }), value, low, high, interval: "given" });
+    const sd = existing?.sd === undefined ? {} : { sd: existing.sd };
+    estimates.set(base, { value, n: existing?.n ?? 1, low, high, ...sd, interval: "given" });
   }
   return { estimates, bounds };
 }

@@ -25,9 +25,12 @@ import type {
   RuleResult,
   Verdict,
 } from "./report.ts";
+import { GATE_RECORD_FILE } from "./report.ts";
 
-/** GitHub's limit for an issue or PR comment body. */
+/** GitHub's limit for an issue or PR comment body (a check run's summary allows 65,535). */
 export const COMMENT_MAX_CHARS = 65_536;
+/** What a posted comment or check-run summary may fill: room is left for the run marker and the link to the full report. */
+export const COMMENT_BUDGET = COMMENT_MAX_CHARS - 512;
 /** GitHub keeps at most 1 MiB of job summary per step; stay under it with room for other steps' lines. */
 export const FULL_REPORT_MAX_BYTES = 1024 * 1024 - 4096;
 
@@ -282,7 +285,7 @@ function metricsTable(candidate: CandidateReport, layout: Layout, budget: number
         if (row.change === "better") better++;
         else if (row.change === "worse") worse++;
       }
-      const where = layout.mode === "comment" ? pointer : "mlops-gate.json";
+      const where = layout.mode === "comment" ? pointer : GATE_RECORD_FILE;
       return `… and ${omitted} more rows not shown here (${better} better, ${worse} worse, ${omitted - better - worse} unchanged or without a baseline): see ${where}.`;
     },
   );
@@ -390,7 +393,7 @@ function contextSection(
     diff.rows.length,
     budget - layout.measure(open + close),
     layout.measure,
-    (omitted) => `… and ${omitted} more (see mlops-gate.json).`,
+    (omitted) => `… and ${omitted} more (see ${GATE_RECORD_FILE}).`,
   );
   return table === undefined ? undefined : `${open}${table.text}${close}`;
 }
@@ -456,7 +459,7 @@ function otherCandidates(
             tableHeader(METRIC_TABLE),
             ...candidate.rules.map((result) => ruleRow(result, byName.get(result.metric))),
           ].join("\n");
-    const text = `<details><summary>${escapeText(summary)}</summary>\n\n${body}${ungated === 0 ? "" : `\n\n${ungated} ungated metrics: see mlops-gate.json.`}\n\n</details>`;
+    const text = `<details><summary>${escapeText(summary)}</summary>\n\n${body}${ungated === 0 ? "" : `\n\n${ungated} ungated metrics: see ${GATE_RECORD_FILE}.`}\n\n</details>`;
     const size = layout.measure(text) + 2;
     if (size > remaining - 200) {
       omitted++;
@@ -465,7 +468,7 @@ function otherCandidates(
     parts.push(text);
     remaining -= size;
   }
-  if (omitted > 0) parts.push(`… ${omitted} more candidates did not fit: see mlops-gate.json.`);
+  if (omitted > 0) parts.push(`… ${omitted} more candidates did not fit: see ${GATE_RECORD_FILE}.`);
   return parts.join("\n\n");
 }
 
@@ -528,7 +531,7 @@ function render(report: GateReport, layout: Layout, limit: number): string {
   place(DETAILS, detailText);
   if (layout.mode === "full") place(OTHERS, otherCandidates(report, champion, layout, remaining));
   const text = `${slots.filter((slot): slot is string => slot !== undefined).join("\n\n")}\n`;
-  return cutToFit(text, limit, measure, "… (cut to fit the size limit: see mlops-gate.json)");
+  return cutToFit(text, limit, measure, `… (cut to fit the size limit: see ${GATE_RECORD_FILE})`);
 }
 
 /** The full markdown report for the job summary and the report artifact; at most `maxBytes` UTF-8 bytes. */

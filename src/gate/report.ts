@@ -1,189 +1,226 @@
 // The gate report: one JSON-serialisable object that drives everything evaluate-gate shows (job summary,
 // PR comment, check run) and that it writes as `report-json` / mlops-gate.json. Versioned like the run
 // record: readers refuse a major version they do not know; minor versions only add optional fields.
-import type { Direction, DirectionSource } from "./directions.ts";
-import type { Comparator, Severity } from "./rules.ts";
+// One definition: the zod schemas below are the shape; the TypeScript types are derived from them
+// (z.infer), and mlops-gate.json readers validate a record another run wrote against the same schemas.
+// Namespace import: lets the bundler drop the parts of zod the actions never use.
+import * as z from "zod";
+import type { Direction as DirectionName, DirectionSource as DirectionSourceName } from "./directions.ts";
+import type { Comparator as ComparatorName, Severity as SeverityName } from "./rules.ts";
 
 export const GATE_REPORT_SCHEMA = "mlops-actions/gate-report";
 export const GATE_REPORT_SCHEMA_VERSION = "1.0";
-export const GATE_REPORT_FILE = "mlops-gate.json";
+/** The gate's record file (written beside the run record, uploaded in the gate artifact). */
+export const GATE_RECORD_FILE = "mlops-gate.json";
+
+/** A finite number: NaN and infinities never reach a report. */
+export const finite = z.number().refine(Number.isFinite, "a finite number");
+/** Text from a file another run wrote: bounded, so a hostile record cannot blow up a comment. */
+export const text = z.string().max(100_000);
 
 /** Per candidate: fail if an error rule fails; else inconclusive; else warn if a warn rule fails; else pass. */
-export type Verdict = "pass" | "warn" | "inconclusive" | "fail";
-export const VERDICTS: readonly Verdict[] = ["pass", "warn", "inconclusive", "fail"];
+export const VerdictSchema = z.enum(["pass", "warn", "inconclusive", "fail"]);
+export type Verdict = z.infer<typeof VerdictSchema>;
+export const VERDICTS: readonly Verdict[] = VerdictSchema.options;
 /** The least severe verdict that fails the step (`never`: none does). */
-export type FailOn = "error" | "inconclusive" | "warn" | "never";
-export const FAIL_ON_VALUES: readonly FailOn[] = ["error", "inconclusive", "warn", "never"];
-export type RuleStatus = "pass" | "fail" | "inconclusive" | "skipped";
+const FailOnSchema = z.enum(["error", "inconclusive", "warn", "never"]);
+export type FailOn = z.infer<typeof FailOnSchema>;
+export const FAIL_ON_VALUES: readonly FailOn[] = FailOnSchema.options;
+const RuleStatusSchema = z.enum(["pass", "fail", "inconclusive", "skipped"]);
+export type RuleStatus = z.infer<typeof RuleStatusSchema>;
+const DirectionSchema = z.enum(["higher", "lower"]) satisfies z.ZodType<DirectionName>;
+const DirectionSourceSchema = z.enum([
+  "configured",
+  "rule",
+  "assumed",
+]) satisfies z.ZodType<DirectionSourceName>;
+const ComparatorSchema = z.enum([">=", ">", "<=", "<", "==", "!="]) satisfies z.ZodType<ComparatorName>;
+const SeveritySchema = z.enum(["error", "warn"]) satisfies z.ZodType<SeverityName>;
 
-/** A value with its interval: `low === high === value` when there is none. */
-export interface Estimate {
-  value: number;
-  /** Sample size: 1 for a plain value. */
-  n: number;
-  sd?: number;
-  low: number;
-  high: number;
-  /** t95: mean ± t(0.975, n-1)·s/√n over the sample; given: from `<name>.ci_low` / `<name>.ci_high`. */
-  interval?: "t95" | "given";
-}
+/** A value and the interval around it: `low === high === value` when there is none. */
+const IntervalSchema = z.object({ value: finite, low: finite, high: finite });
+export type Interval = z.infer<typeof IntervalSchema>;
 
-export interface RuleResult {
+/**
+ * A metric as the gate compares it: a plain value (n = 1), a sample's mean with its t95 interval
+ * (mean ± t(0.975, n-1)·s/√n), or a value with an interval given as `<name>.ci_low` / `<name>.ci_high`.
+ */
+const EstimateSchema = z.object({
+  value: finite,
+  n: z.number().int().positive(),
+  sd: finite.optional(),
+  low: finite,
+  high: finite,
+  interval: z.enum(["t95", "given"]).optional(),
+});
+export type Estimate = z.infer<typeof EstimateSchema>;
+
+const RuleResultSchema = z.object({
   /** Line in the rules text. */
-  line: number;
+  line: z.number().int().positive(),
   /** The rule as written (without its comment). */
-  text: string;
-  metric: string;
-  comparator: Comparator;
+  text,
+  metric: text,
+  comparator: ComparatorSchema,
   /** The severity written in the rule. */
-  severity: Severity;
-  status: RuleStatus;
+  severity: SeveritySchema,
+  status: RuleStatusSchema,
   /**
    * The severity the status counts with in the verdict: the rule's own, except that a missing candidate
    * metric and a baseline that require-baseline demands but is missing always count as error.
    */
-  countsAs: Severity;
+  countsAs: SeveritySchema,
   /** The candidate's value of the gated metric (absent when the metric is missing). */
-  actual?: Estimate;
+  actual: EstimateSchema.optional(),
   /** The threshold the rule compared against, as an interval when its inputs had intervals. */
-  threshold?: { value: number; low: number; high: number };
+  threshold: IntervalSchema.optional(),
   /** One line for people: what was compared, or why the rule could not be evaluated. */
-  message: string;
-}
+  message: text,
+});
+export type RuleResult = z.infer<typeof RuleResultSchema>;
 
-export type Change = "better" | "worse" | "same";
+const ChangeSchema = z.enum(["better", "worse", "same"]);
+export type Change = z.infer<typeof ChangeSchema>;
 
-export interface MetricRow {
-  name: string;
-  direction: Direction;
-  directionSource: DirectionSource;
+const MetricRowSchema = z.object({
+  name: text,
+  direction: DirectionSchema,
+  directionSource: DirectionSourceSchema,
   /** Whether a rule gates this metric (gated rows come first, in rule order). */
-  gated: boolean;
-  candidate?: Estimate;
-  baseline?: Estimate;
+  gated: z.boolean(),
+  candidate: EstimateSchema.optional(),
+  baseline: EstimateSchema.optional(),
   /** candidate - baseline (means for samples). */
-  delta?: number;
+  delta: finite.optional(),
   /** delta / |baseline| · 100; absent when the baseline is 0. */
-  deltaPercent?: number;
-  change?: Change;
-}
+  deltaPercent: finite.optional(),
+  change: ChangeSchema.optional(),
+});
+export type MetricRow = z.infer<typeof MetricRowSchema>;
 
 /** One line of a params/data/environment comparison; a side is absent when the key is missing there. */
-export interface ContextRow {
-  key: string;
-  baseline?: string;
-  candidate?: string;
-}
+const ContextRowSchema = z.object({ key: text, baseline: text.optional(), candidate: text.optional() });
+export type ContextRow = z.infer<typeof ContextRowSchema>;
 
-export interface ContextDiff {
+const ContextDiffSchema = z.object({
   /** Whether a baseline record was there to compare with (else rows list the candidate's own values). */
-  compared: boolean;
+  compared: z.boolean(),
   /** Rows that differ (all candidate rows when not compared). */
-  rows: ContextRow[];
+  rows: z.array(ContextRowSchema),
   /** Rows that are the same on both sides (not listed). */
-  unchanged: number;
-}
+  unchanged: z.number().int().nonnegative(),
+});
+export type ContextDiff = z.infer<typeof ContextDiffSchema>;
 
-export interface Curve {
-  metric: string;
+const CurveSchema = z.object({
+  metric: text,
   /** The step axis: the history's `step` or `epoch` values, or 1, 2, 3… */
-  x: number[];
-  candidate: number[];
+  x: z.array(finite),
+  candidate: z.array(finite),
   /** The baseline's curve at the same steps, when its history has them. */
-  baseline?: number[];
-}
+  baseline: z.array(finite).optional(),
+});
+export type Curve = z.infer<typeof CurveSchema>;
 
-export interface CodeContext {
-  repository: string;
-  sha: string;
-  headSha?: string;
-  ref: string;
-  pullRequest?: number;
-  dirty: boolean;
-}
+const CodeContextSchema = z.object({
+  repository: text,
+  sha: text,
+  headSha: text.optional(),
+  ref: text,
+  pullRequest: z.number().int().optional(),
+  dirty: z.boolean(),
+});
+export type CodeContext = z.infer<typeof CodeContextSchema>;
 
-export interface Links {
-  run?: string;
-  artifact?: string;
-}
+const LinksSchema = z.object({ run: text.optional(), artifact: text.optional() });
+export type Links = z.infer<typeof LinksSchema>;
 
-export interface CandidateReport {
+const CandidateReportSchema = z.object({
   /** How the caller named this candidate (usually its path). */
-  label: string;
+  label: text,
   /** The run record's model name, else the label. */
-  model: string;
-  verdict: Verdict;
-  passed: boolean;
+  model: text,
+  verdict: VerdictSchema,
+  passed: z.boolean(),
   /** 1-based place on the leaderboard (several candidates only). */
-  rank?: number;
+  rank: z.number().int().optional(),
   /** The value ranked by (several candidates only; absent when the candidate lacks the metric). */
-  rankValue?: number;
-  champion: boolean;
-  counts: Record<RuleStatus, number>;
-  rules: RuleResult[];
-  metrics: MetricRow[];
-  code?: CodeContext;
-  links: Links;
-  params: ContextDiff;
-  data: ContextDiff;
-  environment: ContextDiff;
-  curves: Curve[];
-}
+  rankValue: finite.optional(),
+  champion: z.boolean(),
+  counts: z.record(RuleStatusSchema, z.number().int().nonnegative()),
+  rules: z.array(RuleResultSchema),
+  metrics: z.array(MetricRowSchema),
+  code: CodeContextSchema.optional(),
+  links: LinksSchema,
+  params: ContextDiffSchema,
+  data: ContextDiffSchema,
+  environment: ContextDiffSchema,
+  curves: z.array(CurveSchema),
+});
+export type CandidateReport = z.infer<typeof CandidateReportSchema>;
 
-/** A workflow run whose artifact could have been the baseline but was not trusted to be. */
-export interface PassedOverRun {
-  runId: number;
-  /** Why: "from fork octo/x", "event pull_request". */
-  reason: string;
-}
+/** Workflow runs whose artifacts could have been the baseline but were not trusted to be. */
+export const PassedOverSchema = z.array(
+  z.object({
+    runId: z.number().int(),
+    /** Why: "from fork octo/x", "event pull_request". */
+    reason: text,
+  }),
+);
+export type PassedOverRun = z.infer<typeof PassedOverSchema>[number];
 
 /** Where a rules or directions file's text came from, on pull request events. */
-export interface PolicyFileSource {
-  input: "rules" | "directions";
+const PolicyFileSourceSchema = z.object({
+  input: z.enum(["rules", "directions"]),
   /** The file, relative to the repository root. */
-  file: string;
+  file: text,
   /** The PR's base commit it was read from. */
-  baseSha: string;
+  baseSha: text,
   /**
    * unchanged: the PR leaves the file as it is; changed: the PR edits it, and the base commit's version was
    * applied; added: the file is not at the base commit, so the PR's version was applied.
    */
-  change: "unchanged" | "changed" | "added";
-}
+  change: z.enum(["unchanged", "changed", "added"]),
+});
+export type PolicyFileSource = z.infer<typeof PolicyFileSourceSchema>;
 
-export interface BaselineInfo {
-  available: boolean;
+const BaselineInfoSchema = z.object({
+  available: z.boolean(),
   /** What the baseline is (SHA, run, artifact), or "no baseline: <reason>". */
-  description: string;
+  description: text,
   /** Why there is none (when not available). */
-  reason?: string;
-  model?: string;
-  code?: CodeContext;
-  links: Links;
+  reason: text.optional(),
+  model: text.optional(),
+  code: CodeContextSchema.optional(),
+  links: LinksSchema,
   /** Newer runs whose artifacts were not taken as the baseline, and why. */
-  passedOver?: PassedOverRun[];
-}
+  passedOver: PassedOverSchema.optional(),
+});
+export type BaselineInfo = z.infer<typeof BaselineInfoSchema>;
 
-export interface GateReport {
-  schema: typeof GATE_REPORT_SCHEMA;
-  schemaVersion: typeof GATE_REPORT_SCHEMA_VERSION;
+export const GateReportSchema = z.object({
+  schema: z.literal(GATE_REPORT_SCHEMA),
+  schemaVersion: z.literal(GATE_REPORT_SCHEMA_VERSION),
   /** The champion's verdict (the only candidate's, with one). */
-  verdict: Verdict;
+  verdict: VerdictSchema,
   /** Whether the verdict is allowed under fail-on: the step fails when false. */
-  passed: boolean;
-  failOn: FailOn;
-  requireBaseline: boolean;
-  baseline: BaselineInfo;
+  passed: z.boolean(),
+  failOn: FailOnSchema,
+  requireBaseline: z.boolean(),
+  baseline: BaselineInfoSchema,
   /** Pull request events: where the rules and directions files were read from (absent otherwise). */
-  policyFiles?: PolicyFileSource[];
+  policyFiles: z.array(PolicyFileSourceSchema).optional(),
   /** Several candidates: the metric and direction they are ranked by. */
-  rankBy?: { metric: string; direction: Direction; directionSource: DirectionSource };
+  rankBy: z
+    .object({ metric: text, direction: DirectionSchema, directionSource: DirectionSourceSchema })
+    .optional(),
   /** Index into `candidates` of the champion (several candidates only). */
-  champion?: number;
-  candidates: CandidateReport[];
+  champion: z.number().int().nonnegative().optional(),
+  candidates: z.array(CandidateReportSchema),
   /** Things the reader should know that are not failures (e.g. a candidate lacking the rank metric). */
-  notes: string[];
-}
+  notes: z.array(text),
+});
+export type GateReport = z.infer<typeof GateReportSchema>;
 
 const ORDER: Record<Verdict, number> = { pass: 0, warn: 1, inconclusive: 2, fail: 3 };
 const THRESHOLD: Record<FailOn, number> = { warn: 1, inconclusive: 2, error: 3, never: 4 };

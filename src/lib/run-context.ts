@@ -39,3 +39,8 @@ function pullRequestOf(payload: unknown): { number: number; headSha: string } | 
   if (typeof pr?.number !== "number" || typeof pr.head?.sha !== "string") return undefined;
   return { number: pr.number, headSha: pr.head.sha };
 }
+
+/** The page of a workflow run: `<server>/<owner>/<repo>/actions/runs/<id>`. */
+export function runUrl(serverUrl: string, repository: string, runId: string | number): string {
+  return `${serverUrl}/${repository}/actions/runs/${String(runId)}`;
+}

@@ -115,3 +115,25 @@ export function checkPathInputs(
 export function describeRoots(roots: PathRoots): string {
   return roots.map((root) => `${root.name} (${root.path})`).join(", ");
 }
+
+/** The `working-directory` input, resolved and checked, with the roots the action's other paths may use. */
+export interface WorkingDirectory {
+  /** As given (relative to the workspace, or absolute). */
+  input: string;
+  /** Absolute: `input` resolved against the workspace. */
+  path: string;
+  /** Where path inputs may lead: the workspace, $RUNNER_TEMP and the `path-roots` lines. */
+  roots: PathRoots;
+}
+
+/** One rule for every action's `working-directory`: inside the allowed roots, relative to the workspace. */
+export function checkedWorkingDirectory(
+  env: NodeJS.ProcessEnv,
+  input: string,
+  pathRootLines: readonly string[],
+): WorkingDirectory {
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  const roots = pathRoots(env, pathRootLines);
+  checkedPath("working-directory", input, workspace, roots);
+  return { input, path: resolve(workspace, input), roots };
+}

@@ -9,6 +9,7 @@ import type { BaselineInput, PassedOverRun } from "../../gate/index.ts";
 import { assertArtifactsSupported } from "../../lib/artifacts.ts";
 import { needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
+import { runUrl } from "../../lib/run-context.ts";
 import { readRunRecord } from "../../record/record-io.ts";
 import { RUN_RECORD_FILE } from "../../record/run-record.ts";
 import { loadMetricsSource } from "./candidates.ts";
@@ -310,17 +311,17 @@ async function fromArtifacts(
   );
   const sha = usable.workflow_run?.head_sha ?? record.code.headSha ?? record.code.sha;
   const branch = usable.workflow_run?.head_branch ?? undefined;
-  const runUrl =
+  const runPage =
     runId === undefined
       ? undefined
-      : `${context.serverUrl}/${context.repository.owner}/${context.repository.repo}/actions/runs/${runId}`;
+      : runUrl(context.serverUrl, `${context.repository.owner}/${context.repository.repo}`, runId);
   return {
     input: {
       available: true,
       description: `${branch ? `${branch} @ ` : ""}${sha.slice(0, 7)} (run ${runId ?? "?"}, artifact ${usable.name})`,
       metrics: record.metrics,
       record,
-      links: { ...(runUrl ? { run: runUrl, artifact: `${runUrl}/artifacts/${usable.id}` } : {}) },
+      links: { ...(runPage ? { run: runPage, artifact: `${runPage}/artifacts/${usable.id}` } : {}) },
       ...(passedOver.length > 0 ? { passedOver } : {}),
     },
     source: {

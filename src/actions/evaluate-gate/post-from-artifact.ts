@@ -13,20 +13,16 @@
 import * as core from "@actions/core";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import {
-  GATE_RECORD_FILE,
-  gateArtifactName,
-  parseGateRecord,
-  type GateRecord,
-} from "../../gate/gate-record.ts";
-import { renderComment, type CandidateInput, type GateReport } from "../../gate/index.ts";
+import { GATE_RECORD_FILE } from "../../gate/report.ts";
+import { gateArtifactName, parseGateRecord, type GateRecord } from "../../gate/gate-record.ts";
+import { COMMENT_BUDGET, renderComment, type CandidateInput, type GateReport } from "../../gate/index.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { readEventPayload, repositoryId } from "../../lib/event.ts";
 import { describeGitHubFailure, needsPermission } from "../../lib/github-errors.ts";
 import { createOctokit, type GitHubClient } from "../../lib/octokit.ts";
-import { findBaseline, judge, runUrl } from "./gate.ts";
+import { runUrl } from "../../lib/run-context.ts";
+import { findBaseline, judge } from "./gate.ts";
 import type { GateInputs } from "./inputs.ts";
-import { COMMENT_BUDGET } from "./publish.ts";
 import { reportFiles, setVerdictOutputs, writeReports } from "./report-files.ts";
 import { postStickyComment } from "./sticky-comment.ts";
 

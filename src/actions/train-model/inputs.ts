@@ -2,7 +2,7 @@
 import { basename, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
 import { ConfigurationError, InputError } from "../../formats/errors.ts";
-import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../workspace/paths.ts";
+import { checkPathInputs, checkedWorkingDirectory, type PathRoots } from "../../workspace/paths.ts";
 import { NEVER_PASSED } from "../../train/environment.ts";
 
 /** Characters @actions/artifact rejects in an artifact name (NTFS limits, path separators). */
@@ -43,11 +43,11 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
     );
   }
   const inputs = actionInputs();
-  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const pathRootsInput = pathRoots(env, inputs.lines("path-roots"));
-  const workingDirectoryInput = inputs.string("working-directory", ".");
-  const workingDirectory = resolve(workspace, workingDirectoryInput);
-  checkedPath("working-directory", workingDirectoryInput, workspace, pathRootsInput);
+  const {
+    input: workingDirectoryInput,
+    path: workingDirectory,
+    roots: pathRootsInput,
+  } = checkedWorkingDirectory(env, inputs.string("working-directory", "."), inputs.lines("path-roots"));
   const modelPath = inputs.required(
     "model-path",
     "Set 'model-path' to the file or folder your command writes.",

@@ -1,2 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
-import{j as a,k as b,l as c,m as d}from"./chunk-EHZAGERK.js";import"./chunk-2KICKHX3.js";import"./chunk-57CFFOWE.js";import"./chunk-MD7WIQGI.js";import"./chunk-IM4UYUM2.js";import"./chunk-T7OFNHAP.js";import"./chunk-JNQK52MM.js";import"./chunk-QFO2T262.js";import"./chunk-YQQXVDUK.js";import"./chunk-JORFCKIY.js";export{b as findBaseline,a as gate,c as judge,d as runUrl};
