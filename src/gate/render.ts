@@ -77,9 +77,7 @@ const VERDICT_SHORT: Record<Verdict, string> = {
 };
 
 const METRIC_TABLE = ["metric", "baseline", "candidate", "Δ", "Δ%", "rule", "status"];
-const COMMENT_LEADERBOARD_ROWS = 25;
 const PASSED_OVER_SHOWN = 5;
-const COMMENT_CONTEXT_ROWS = 30;
 const CHART_METRICS = 12;
 const MAX_BAR_CHARTS = 6;
 
@@ -154,6 +152,53 @@ interface Layout {
   options: RenderOptions;
 }
 
+/**
+ * How a report shares its size limit among its sections. Sections are placed in priority order (header,
+ * footer, leaderboard, notes, metrics table, charts and details, other candidates); a share is of the
+ * room still left when its section is placed.
+ */
+interface SizePolicy {
+  /** At most this share goes to the leaderboard (several candidates). */
+  leaderboardShare: number;
+  /** Leaderboard rows shown at the most; the rest are counted. */
+  leaderboardRows: number;
+  /** Notes are shown only when they take less than one part in this many. */
+  notesOneIn: number;
+  /** Charts and details together, so that the metrics table is not starved for them. */
+  extrasShare: number;
+  /** Kept for the other candidates' folded results (several candidates). */
+  othersShare: number;
+  /** Rows of each params/data/environment comparison shown at the most. */
+  contextRows: number;
+}
+
+const SIZE_POLICY: Record<Layout["mode"], SizePolicy> = {
+  // The comment is read on the PR: the verdict and the gated metrics come first, the rest is a link away.
+  comment: {
+    leaderboardShare: 0.25,
+    leaderboardRows: 25,
+    notesOneIn: 10,
+    extrasShare: 0.25,
+    othersShare: 0,
+    contextRows: 30,
+  },
+  // The full report (job summary, artifact) has room for everything that fits in 1 MiB.
+  full: {
+    leaderboardShare: 1,
+    leaderboardRows: Infinity,
+    notesOneIn: 10,
+    extrasShare: 0.35,
+    othersShare: 0.2,
+    contextRows: Infinity,
+  },
+};
+
+/**
+ * Params, data and environment share the details' room in turn: params one part in three of what is
+ * left, data one in two of what is left after params, environment the rest.
+ */
+const CONTEXT_SECTIONS_ONE_IN = { params: 3, data: 2, environment: 1 } as const;
+
 function header(report: GateReport, candidate: CandidateReport): string {
   const title = `## ${gateTitle(report)} — ${escapeText(candidate.model, 120)}`;
   const lines: string[] = [];
@@ -217,7 +262,7 @@ function policyLines(report: GateReport): string[] {
 function leaderboard(report: GateReport, layout: Layout, budget: number): string | undefined {
   if (report.candidates.length < 2 || report.rankBy === undefined) return undefined;
   const ordered = [...report.candidates].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity));
-  const limited = layout.mode === "comment" ? ordered.slice(0, COMMENT_LEADERBOARD_ROWS) : ordered;
+  const limited = ordered.slice(0, SIZE_POLICY[layout.mode].leaderboardRows);
   const rows = limited.map((candidate) => {
     const passedRules = candidate.counts.pass;
     return tableRow([
@@ -374,7 +419,7 @@ function contextSection(
   const open = `<details><summary>${escapeText(summary)}</summary>\n\n`;
   const close = "\n\n</details>";
   if (diff.rows.length === 0) return `${open}Nothing changed.${close}`;
-  const limit = layout.mode === "comment" ? COMMENT_CONTEXT_ROWS : diff.rows.length;
+  const limit = Math.min(SIZE_POLICY[layout.mode].contextRows, diff.rows.length);
   const rows = diff.rows
     .slice(0, limit)
     .map((row) =>
@@ -428,9 +473,18 @@ function details(
     remaining -= size;
   };
   add(linksSection(report, candidate));
-  add(contextSection("Params", candidate.params, "param", layout, remaining / 3));
-  add(contextSection("Data", candidate.data, "data", layout, remaining / 2));
-  add(contextSection("Environment", candidate.environment, "environment", layout, remaining));
+  const oneIn = CONTEXT_SECTIONS_ONE_IN;
+  add(contextSection("Params", candidate.params, "param", layout, remaining / oneIn.params));
+  add(contextSection("Data", candidate.data, "data", layout, remaining / oneIn.data));
+  add(
+    contextSection(
+      "Environment",
+      candidate.environment,
+      "environment",
+      layout,
+      remaining / oneIn.environment,
+    ),
+  );
   return parts.length === 0 ? undefined : parts.join("\n\n");
 }
 
@@ -492,6 +546,7 @@ function render(report: GateReport, layout: Layout, limit: number): string {
   const champion = report.candidates[report.champion ?? 0];
   if (champion === undefined) return cutToFit(`## ${gateTitle(report)}`, limit, layout.measure, "");
   const { measure, options } = layout;
+  const policy = SIZE_POLICY[layout.mode];
   const SEPARATOR = 2;
   // Slots in display order; filled in priority order below.
   const slots: (string | undefined)[] = [];
@@ -511,21 +566,18 @@ function render(report: GateReport, layout: Layout, limit: number): string {
       ? `<sub>${link("Full report", options.fullReportUrl)} · mlops-actions evaluate-gate</sub>`
       : "<sub>mlops-actions evaluate-gate</sub>";
   place(FOOTER, footer);
-  place(
-    LEADERBOARD,
-    leaderboard(report, layout, Math.min(remaining, layout.mode === "comment" ? remaining / 4 : remaining)),
-  );
+  place(LEADERBOARD, leaderboard(report, layout, Math.min(remaining, remaining * policy.leaderboardShare)));
   const notes = notesSection(report);
-  if (notes !== undefined && measure(notes) < remaining / 10) place(NOTES, notes);
+  if (notes !== undefined && measure(notes) < remaining / policy.notesOneIn) place(NOTES, notes);
   // Charts and details are worth showing only if the table is not starved for them.
-  const extrasBudget = remaining * (layout.mode === "comment" ? 0.25 : 0.35);
+  const extrasBudget = remaining * policy.extrasShare;
   const chartText = charts(champion, report);
   const chartSize = chartText === undefined ? 0 : measure(chartText) + SEPARATOR;
   const detailText = details(report, champion, layout, Math.max(0, extrasBudget - chartSize));
   const detailSize = detailText === undefined ? 0 : measure(detailText) + SEPARATOR;
   const reserved =
     (chartSize + detailSize <= extrasBudget ? chartSize + detailSize : detailSize) +
-    (layout.mode === "full" && report.candidates.length > 1 ? remaining * 0.2 : 0);
+    (report.candidates.length > 1 ? remaining * policy.othersShare : 0);
   place(TABLE, metricsTable(champion, layout, remaining - reserved));
   place(CHARTS, chartText);
   place(DETAILS, detailText);
