@@ -19,7 +19,7 @@ export interface DvcLockedPath {
   stage: string;
 }
 
-export const DVC_LOCK_FILE = "dvc.lock";
+const DVC_LOCK_FILE = "dvc.lock";
 
 /** The paths dvc.lock in `folder` records, keyed by normalised path; empty when there is no dvc.lock. */
 export async function readDvcLock(folder: string): Promise<Map<string, DvcLockedPath>> {

@@ -206,7 +206,7 @@ function toFileHashes(
 }
 
 /** Task i lists indexes into `files`. Large files first (largest first), then batches of small ones. */
-export function planTasks(files: readonly FileToHash[], limits: typeof DEFAULTS): number[][] {
+function planTasks(files: readonly FileToHash[], limits: typeof DEFAULTS): number[][] {
   const order = files.map((_, i) => i).sort((a, b) => (files[b]?.size ?? 0) - (files[a]?.size ?? 0));
   const tasks: number[][] = [];
   let batch: number[] = [];

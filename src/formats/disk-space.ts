@@ -17,7 +17,7 @@ function formatBytes(bytes: number): string {
 }
 
 /** Whether an error is the file system's "no space left on device" (or a quota that ran out). */
-export function isDiskFull(error: unknown): boolean {
+function isDiskFull(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === "ENOSPC" || code === "EDQUOT";
 }

@@ -17,7 +17,7 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
   }
 }
 
-export function reportFailure(error: unknown): void {
+function reportFailure(error: unknown): void {
   if (error instanceof ConfigurationError) {
     const location = error.location;
     core.error(

@@ -23,7 +23,7 @@ export type MetricsFormat = "json" | "yaml" | "csv" | "tsv";
 const EXPECTED = "a mapping of metric names to numbers";
 
 /** The format a file name implies, or undefined when its extension is not one we read. */
-export function metricsFormatOf(file: string): MetricsFormat | undefined {
+function metricsFormatOf(file: string): MetricsFormat | undefined {
   const ext = extname(file).toLowerCase();
   if (ext === ".json") return "json";
   if (ext === ".yaml" || ext === ".yml") return "yaml";

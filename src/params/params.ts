@@ -23,7 +23,7 @@ import { writeFileAtomic } from "../formats/atomic-write.ts";
 
 export type Params = Record<string, unknown>;
 
-export const DEFAULT_PARAMS_FILE = "params.yaml";
+const DEFAULT_PARAMS_FILE = "params.yaml";
 
 export interface LoadParamsOptions {
   workingDirectory: string;
@@ -63,7 +63,7 @@ export async function loadParams(options: LoadParamsOptions): Promise<LoadedPara
   return { params: mergeParams(base, override), file };
 }
 
-export async function readParamsFile(path: string, label = path): Promise<Params> {
+async function readParamsFile(path: string, label = path): Promise<Params> {
   const expected = "a mapping of parameter names to values";
   const text = await readUserFile(path, label, `params (${expected})`);
   if (text.trim() === "") return {};

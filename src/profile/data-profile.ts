@@ -40,7 +40,7 @@ export interface ProfileOptions {
   sampleCap?: number;
 }
 
-export const OTHER = "__other__";
+const OTHER = "__other__";
 const MAX_DISTINCT = 100_000;
 const QUANTILES: ReadonlyArray<[string, number]> = [
   ["p05", 0.05],

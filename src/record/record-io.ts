@@ -78,7 +78,7 @@ export function parseRunRecord(text: string, label: string): RunRecord {
 }
 
 /** "model.digest: a lowercase hex sha256; metrics.loss: expected number" (first 5 issues). */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   const shown = issues.slice(0, 5).map((issue) => {
     const path = issue.path.map(String).join(".");
     return `${path === "" ? "(top level)" : path}: ${issue.message}`;

@@ -62,7 +62,7 @@ export function realPath(path: string, depth = 0): string {
   return leaf;
 }
 
-export function isInside(path: string, root: string): boolean {
+function isInside(path: string, root: string): boolean {
   const rel = relative(root, path);
   return rel === "" || (!isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`));
 }
@@ -112,7 +112,7 @@ export function checkPathInputs(
   }
 }
 
-export function describeRoots(roots: PathRoots): string {
+function describeRoots(roots: PathRoots): string {
   return roots.map((root) => `${root.name} (${root.path})`).join(", ");
 }
 

@@ -26,7 +26,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** "src/actions/train-model/x.ts" -> "actions/train-model"; "src/gate/x.ts" -> "gate". */
+/** "src/actions/train-model/x.ts" -> "actions/train-model"; "src/verdict/x.ts" -> "verdict". */
 function folderOf(path: string): string {
   const parts = relative(SRC, path).split(sep);
   return parts[0] === ACTIONS ? `${ACTIONS}/${parts[1] ?? ""}` : (parts[0] ?? "");

@@ -5,7 +5,8 @@
 import * as core from "@actions/core";
 import { mkdtemp } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { BaselineInput, PassedOverRun } from "../../gate/index.ts";
+import type { BaselineInput } from "../../verdict/evaluate.ts";
+import type { PassedOverRun } from "../../verdict/report.ts";
 import { assertArtifactsSupported } from "../../lib/artifacts.ts";
 import { needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";

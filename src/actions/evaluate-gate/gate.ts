@@ -9,13 +9,9 @@
 // step 4 the local record is rewritten with the outcome, for later steps of the job.
 import * as core from "@actions/core";
 import { join, resolve } from "node:path";
-import { buildGateRecord, gateArtifactName, type GateRecord } from "../../gate/gate-record.ts";
-import {
-  evaluateGate,
-  type CandidateInput,
-  type GateReport,
-  type PolicyFileSource,
-} from "../../gate/index.ts";
+import { buildGateRecord, gateArtifactName, type GateRecord } from "../../verdict/gate-record.ts";
+import { evaluateGate, type CandidateInput } from "../../verdict/evaluate.ts";
+import type { GateReport, PolicyFileSource } from "../../verdict/report.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { defaultBranch, pullRequestBase, readEventPayload, repositoryId } from "../../lib/event.ts";

@@ -5,7 +5,7 @@
 // A change is judged by the base version and reported; a file new in the PR is applied and reported.
 import * as core from "@actions/core";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import type { PolicyFileSource } from "../../gate/index.ts";
+import type { PolicyFileSource } from "../../verdict/report.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { pullRequestBase } from "../../lib/event.ts";
 import { httpStatus, needsPermission } from "../../lib/github-errors.ts";

@@ -5,8 +5,9 @@
 // record, and the step's result still follows the verdict. A rejected token (401) or a missing
 // permission is the workflow's to fix: an error, returned so the caller can finish its files first.
 import * as core from "@actions/core";
-import { gateArtifactName } from "../../gate/gate-record.ts";
-import { COMMENT_BUDGET, renderComment, type GateReport } from "../../gate/index.ts";
+import { gateArtifactName } from "../../verdict/gate-record.ts";
+import { COMMENT_BUDGET, renderComment } from "../../verdict/render.ts";
+import type { GateReport } from "../../verdict/report.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { describeGitHubFailure } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";

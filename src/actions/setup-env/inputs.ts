@@ -3,8 +3,8 @@ import { relative } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { checkPathInputs, checkedWorkingDirectory, type PathRoots } from "../../workspace/paths.ts";
-import { MANAGERS, type Manager } from "../../setup-env/managers.ts";
-import { shellWords } from "../../setup-env/shell-words.ts";
+import { MANAGERS, type Manager } from "../../python-env/managers.ts";
+import { shellWords } from "../../python-env/shell-words.ts";
 
 export interface SetupEnvInputs {
   /** Raw `python-version`: a version spec, an interpreter path, or undefined (.python-version, else 3.12). */

@@ -18,15 +18,15 @@ import {
   environmentDigest,
   type EnvironmentIdentity,
   type LockfileDigest,
-} from "../../setup-env/cache-keys.ts";
+} from "../../python-env/cache-keys.ts";
 import {
   detectProject,
   findOnPath,
   managerNotInstalled,
   type Manager,
   type ProjectLayout,
-} from "../../setup-env/managers.ts";
-import { resolvePythonRequest, versionSatisfies } from "../../setup-env/python-version.ts";
+} from "../../python-env/managers.ts";
+import { resolvePythonRequest, versionSatisfies } from "../../python-env/python-version.ts";
 import type { SetupEnvInputs } from "./inputs.ts";
 import { checkLockfile } from "./lockfile.ts";
 import { capture, commandLine, stream } from "./processes.ts";

@@ -3,7 +3,7 @@ import { basename, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
 import { ConfigurationError, InputError } from "../../formats/errors.ts";
 import { checkPathInputs, checkedWorkingDirectory, type PathRoots } from "../../workspace/paths.ts";
-import { NEVER_PASSED } from "../../train/environment.ts";
+import { NEVER_PASSED } from "../../training/environment.ts";
 
 /** Characters @actions/artifact rejects in an artifact name (NTFS limits, path separators). */
 const ARTIFACT_NAME_FORBIDDEN = ['"', ":", "<", ">", "|", "*", "?", "\r", "\n", "\\", "/"];
@@ -29,7 +29,7 @@ export interface TrainInputs {
   artifactName: string;
   retentionDays: number | undefined;
   timeoutMs: number | undefined;
-  /** Withheld variables the command gets anyway (see train/environment.ts). */
+  /** Withheld variables the command gets anyway (see src/training/environment.ts). */
   envPassthrough: string[];
   /** Where path inputs may lead (src/workspace/paths.ts). */
   pathRoots: PathRoots;
@@ -141,7 +141,7 @@ function envPassthrough(lines: string[]): string[] {
 }
 
 /** The repository's name, or <repo>-<folder> when the project is in a sub-folder, so models don't collide. */
-export function defaultModelName(env: NodeJS.ProcessEnv, workingDirectory: string): string {
+function defaultModelName(env: NodeJS.ProcessEnv, workingDirectory: string): string {
   const repository = env.GITHUB_REPOSITORY?.split("/")[1] ?? "model";
   const folder = basename(resolve("/", workingDirectory));
   return workingDirectory === "." || folder === "" ? repository : `${repository}-${folder}`;

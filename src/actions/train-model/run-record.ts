@@ -1,11 +1,12 @@
 // The run record train-model writes, built in one place from what the run found out. Pure (no @actions/*,
 // no file system): tests call the builders directly. Two cases: a trained run, and a cache hit, whose
 // model and measurements are an earlier run's while the record describes this run.
-import type { CodeFingerprint, ModelFingerprint } from "../../fingerprint/index.ts";
-import type { FlatMetrics } from "../../metrics/index.ts";
-import type { DataProfile } from "../../profile/index.ts";
+import type { CodeFingerprint } from "../../fingerprint/code-paths.ts";
+import type { ModelFingerprint } from "../../fingerprint/model-files.ts";
+import type { FlatMetrics } from "../../metrics/metrics-file.ts";
+import type { DataProfile } from "../../profile/data-profile.ts";
 import { RUN_RECORD_SCHEMA_VERSION, type RunRecord } from "../../record/run-record.ts";
-import type { CommandResult } from "../../train/command.ts";
+import type { CommandResult } from "../../training/command.ts";
 import type { RunContext } from "../../lib/run-context.ts";
 
 /** Everything a trained run's record is made of. */

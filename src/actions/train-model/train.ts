@@ -10,24 +10,20 @@ import { checkPathInputs } from "../../workspace/paths.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
 import { readEventPayload } from "../../lib/event.ts";
-import { readMetricsFile, readHistoryFile } from "../../metrics/index.ts";
-import { loadParams, writeParamsJson, type Params } from "../../params/index.ts";
-import {
-  type CodeFingerprint,
-  type DataFingerprint,
-  computeRunFingerprint,
-  fingerprintCode,
-  fingerprintDataPaths,
-  fingerprintModel,
-  hashLockfiles,
-  lockfileNames,
-} from "../../fingerprint/index.ts";
-import { profileCsv } from "../../profile/index.ts";
+import { readMetricsFile } from "../../metrics/metrics-file.ts";
+import { readHistoryFile } from "../../metrics/history-file.ts";
+import { loadParams, writeParamsJson, type Params } from "../../params/params.ts";
+import { type CodeFingerprint, fingerprintCode } from "../../fingerprint/code-paths.ts";
+import { type DataFingerprint, fingerprintDataPaths } from "../../fingerprint/data-paths.ts";
+import { computeRunFingerprint } from "../../fingerprint/run-fingerprint.ts";
+import { fingerprintModel } from "../../fingerprint/model-files.ts";
+import { hashLockfiles, lockfileNames } from "../../fingerprint/lockfiles.ts";
+import { profileCsv } from "../../profile/data-profile.ts";
 import { diskFullError } from "../../formats/disk-space.ts";
 import { readRunRecord, writeRunRecord } from "../../record/record-io.ts";
 import { ARTIFACT_MODEL_DIR, RUN_RECORD_FILE, type RunRecord } from "../../record/run-record.ts";
-import { runCommand, type CommandResult } from "../../train/command.ts";
-import { commandEnvironment, pythonVersion, runnerInfo } from "../../train/environment.ts";
+import { runCommand, type CommandResult } from "../../training/command.ts";
+import { commandEnvironment, pythonVersion, runnerInfo } from "../../training/environment.ts";
 import { readRunContext, type RunContext } from "../../lib/run-context.ts";
 import type { TrainInputs } from "./inputs.ts";
 import { buildRunRecord, restoredRunRecord, type TrainedRun } from "./run-record.ts";

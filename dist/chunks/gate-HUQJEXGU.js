@@ -1,2 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
-import{i as a,j as b,k as c}from"./chunk-CD25CHMQ.js";import"./chunk-F47HJMQG.js";import"./chunk-57CFFOWE.js";import"./chunk-IHECAZIY.js";import"./chunk-T4252WZM.js";import"./chunk-IM4UYUM2.js";import"./chunk-OZJPVCED.js";import"./chunk-JNQK52MM.js";import"./chunk-QFO2T262.js";import"./chunk-YQQXVDUK.js";import"./chunk-JORFCKIY.js";export{b as findBaseline,a as gate,c as judge};

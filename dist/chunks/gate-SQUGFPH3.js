@@ -1,0 +1,2 @@
+import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
+import{i as a,j as b,k as c}from"./chunk-KK55ETGZ.js";import"./chunk-VW24USZC.js";import"./chunk-57CFFOWE.js";import"./chunk-SJER32QU.js";import"./chunk-T4252WZM.js";import"./chunk-IM4UYUM2.js";import"./chunk-D5SSROY6.js";import"./chunk-JNQK52MM.js";import"./chunk-QFO2T262.js";import"./chunk-YQQXVDUK.js";import"./chunk-JORFCKIY.js";export{b as findBaseline,a as gate,c as judge};
