@@ -17,7 +17,6 @@ export function isNonFiniteText(text: string): boolean {
   return NON_FINITE.test(text.trim());
 }
 
-
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return value > 0 ? "∞" : value < 0 ? "-∞" : "NaN";
   if (value === 0) return "0";

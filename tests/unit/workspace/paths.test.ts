@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../../src/formats/errors.ts";
-import { checkedFile, checkedPath, pathRoots, realPath, type PathRoots } from "../../../src/workspace/paths.ts";
+import {
+  checkedFile,
+  checkedPath,
+  pathRoots,
+  realPath,
+  type PathRoots,
+} from "../../../src/workspace/paths.ts";
 
 let top: string;
 let workspace: string;
