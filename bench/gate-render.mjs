@@ -3,7 +3,8 @@
 // rendered (full report and PR comment), against JSON.parse of the same inputs as JSON text.
 // Goal: evaluation + rendering ≤ 20× the parse. Runs the TypeScript sources directly (Node 24 strips
 // types), so no build is needed: node bench/gate-render.mjs [--runs 5]
-import { evaluateGate, renderComment, renderFullReport } from "../src/gate/index.ts";
+import { evaluateGate } from "../src/verdict/evaluate.ts";
+import { renderComment, renderFullReport } from "../src/verdict/render.ts";
 
 const METRICS = 10_000;
 const CANDIDATES = 20;

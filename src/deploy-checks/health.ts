@@ -2,7 +2,7 @@
 // Inference Protocol (KServe v2) server the model's metadata (`GET /v2/models/<name>`) must also name
 // the deployed version in `versions` (or `version`): a 2xx from the old process is not the new model.
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 import { failureText, keepLast, timedRequest } from "./http.ts";
 
 export class CheckFailed extends ConfigurationError {

@@ -3,7 +3,7 @@
 // (boolean or a schema), items (a schema), minItems, maxItems, minimum, maximum, exclusiveMinimum,
 // exclusiveMaximum, minLength, maxLength, pattern. Any other keyword is refused when the file is read,
 // never ignored ("$schema", "$id", "title", "description" and "$comment" are allowed and ignored).
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 
 export type Schema = { [keyword: string]: unknown } | boolean;
 

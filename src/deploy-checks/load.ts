@@ -3,7 +3,7 @@
 // (an error or a status other than the expected one) within `max-error-rate`.
 import { parse } from "yaml";
 import { z } from "zod";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 import { CheckFailed } from "./health.ts";
 import { timedRequest } from "./http.ts";
 import { requestBody, type SmokeRequest } from "./smoke.ts";

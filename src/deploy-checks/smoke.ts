@@ -13,7 +13,7 @@
 //         schema: { type: object, required: [outputs] }           # JSON Schema subset (json-schema.ts)
 import { parse } from "yaml";
 import { z } from "zod";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 import { CheckFailed } from "./health.ts";
 import { failureText, timedRequest } from "./http.ts";
 import { checkSchemaSubset, deepEqual, validate } from "./json-schema.ts";

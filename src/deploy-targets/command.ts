@@ -1,8 +1,8 @@
 // The command target: the user's bash command with the model in MLOPS_* variables; its exit code decides.
-// Runs through train-model's command runner (src/train/command.ts): own process group, live output,
+// Runs through train-model's command runner (src/training/command.ts): own process group, live output,
 // the group stopped on timeout and on the job's cancellation.
-import { commandEnvironment } from "../train/environment.ts";
-import { runCommand } from "../train/command.ts";
+import { commandEnvironment } from "../training/environment.ts";
+import { runCommand } from "../training/command.ts";
 import { TargetFailed, type DeployRequest, type DeployTarget, type TargetOutcome } from "./target.ts";
 
 export interface CommandTargetOptions {

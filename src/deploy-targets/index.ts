@@ -1,5 +1,5 @@
 // Deploy targets, chosen by name from one table. A new target is one module and one row here.
-import { InputError } from "../lib/errors.ts";
+import { InputError } from "../formats/errors.ts";
 import { CommandTarget, type CommandTargetOptions } from "./command.ts";
 import type { DeployTarget } from "./target.ts";
 import { WebhookTarget, type WebhookOptions } from "./webhook.ts";

@@ -2,7 +2,7 @@
 // `<webhook-id>.<webhook-timestamp>.<body>`, HMAC-SHA256 with the secret's bytes (base64 after the
 // `whsec_` prefix), sent as `webhook-signature: v1,<base64>`.
 import { createHmac, randomUUID } from "node:crypto";
-import { InputError } from "../lib/errors.ts";
+import { InputError } from "../formats/errors.ts";
 
 const PREFIX = "whsec_";
 

@@ -1,5 +1,5 @@
 // What every deploy target does: put one model version in place (or back, when rolling back).
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 
 export interface DeployRequest {
   model: {

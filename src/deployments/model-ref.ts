@@ -1,6 +1,6 @@
 // `model` references: `<model>@<version>`, `<model>@<alias>`, `<model>@sha256:<digest>`, and the
 // interface deploy resolves them through (the OCI registry client implements it).
-import { InputError } from "../lib/errors.ts";
+import { InputError } from "../formats/errors.ts";
 
 export type ModelRef =
   | { name: string; kind: "version"; version: string }

@@ -7,7 +7,7 @@
 // repository the files git would commit (tracked and untracked, minus .gitignore'd); otherwise every file.
 // The digest is then the sha256 over "<sha256>  <path>\n" lines, as for data.
 import { lstat, readlink } from "node:fs/promises";
-import { InputError } from "../lib/errors.ts";
+import { InputError } from "../formats/errors.ts";
 import type { RunRecord } from "../record/run-record.ts";
 import { git, isGitWorkTree } from "./git.ts";
 import { hashFiles, type HashOptions } from "./hash-pool.ts";

@@ -11,8 +11,8 @@
 //     sha256 of "md5:<md5>  <path>\n" and its source is "dvc.lock".
 import { statSync } from "node:fs";
 import { readlink } from "node:fs/promises";
-import { InputError } from "../lib/errors.ts";
-import { checkedPath, type PathRoots } from "../lib/paths.ts";
+import { InputError } from "../formats/errors.ts";
+import { checkedPath, type PathRoots } from "../workspace/paths.ts";
 import type { DataPathEntry } from "../record/run-record.ts";
 import { readDvcLock, type DvcLockedPath } from "./dvc-lock.ts";
 import { HashPool, type HashOptions } from "./hash-pool.ts";

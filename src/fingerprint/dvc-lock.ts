@@ -5,8 +5,8 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { posix } from "node:path";
-import { isPlainObject } from "../metrics/flatten.ts";
-import { parseYamlText } from "../metrics/yaml-text.ts";
+import { isPlainObject } from "../formats/flatten.ts";
+import { parseYamlText } from "../formats/yaml-text.ts";
 import { normaliseEntry } from "./tree-walk.ts";
 
 export interface DvcLockedPath {
@@ -19,7 +19,7 @@ export interface DvcLockedPath {
   stage: string;
 }
 
-export const DVC_LOCK_FILE = "dvc.lock";
+const DVC_LOCK_FILE = "dvc.lock";
 
 /** The paths dvc.lock in `folder` records, keyed by normalised path; empty when there is no dvc.lock. */
 export async function readDvcLock(folder: string): Promise<Map<string, DvcLockedPath>> {

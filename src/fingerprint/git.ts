@@ -1,6 +1,6 @@
 // The few read-only git commands the code fingerprint needs, run as a child process.
 import { execFile } from "node:child_process";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 
 export interface GitResult {
   ok: boolean;

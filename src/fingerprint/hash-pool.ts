@@ -3,7 +3,7 @@
 // dealt first, largest first; workers pull the next task as soon as they finish one).
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 import {
   HASH_WORKER_SOURCE,
   inThreadHasher,
@@ -206,7 +206,7 @@ function toFileHashes(
 }
 
 /** Task i lists indexes into `files`. Large files first (largest first), then batches of small ones. */
-export function planTasks(files: readonly FileToHash[], limits: typeof DEFAULTS): number[][] {
+function planTasks(files: readonly FileToHash[], limits: typeof DEFAULTS): number[][] {
   const order = files.map((_, i) => i).sort((a, b) => (files[b]?.size ?? 0) - (files[a]?.size ?? 0));
   const tasks: number[][] = [];
   let batch: number[] = [];

@@ -36,7 +36,7 @@ export interface WorkerReply {
 
 import { createRequire } from "node:module";
 
-export const READ_BUFFER_BYTES = 4 * 1024 * 1024;
+const READ_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** The hashing function itself, shared by the worker and the in-thread path for small inputs. */
 const HASH_ONE_SOURCE = String.raw`

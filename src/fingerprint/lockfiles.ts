@@ -1,23 +1,35 @@
 // Dependency lock files (requirements.txt, poetry.lock, uv.lock, ...) hashed for the environment record
-// and the run fingerprint. Which files count is the caller's choice; missing ones are left out.
+// and the run fingerprint: the one list of file names that pin a Python environment. A changed
+// dependency changes the fingerprint, so the model retrains.
+import { existsSync, readdirSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { hashFiles, type HashOptions } from "./hash-pool.ts";
 import { normaliseEntry, resolveIn } from "./tree-walk.ts";
 
-export const COMMON_LOCKFILES = [
-  "requirements.txt",
-  "requirements.lock",
-  "poetry.lock",
-  "uv.lock",
-  "Pipfile.lock",
-  "pdm.lock",
-  "environment.yml",
-  "conda-lock.yml",
-] as const;
+/** Files that pin a Python environment, by the managers that read them. */
+const LOCKFILE_PATTERNS: readonly RegExp[] = [
+  /^requirements.*\.(txt|lock|in)$/,
+  /^constraints.*\.txt$/,
+  /^Pipfile(\.lock)?$/,
+  /^poetry\.lock$/,
+  /^uv\.lock$/,
+  /^pdm\.lock$/,
+  /^pyproject\.toml$/,
+  /^environment\.ya?ml$/,
+  /^conda-lock\.ya?ml$/,
+];
+
+/** Names of the lockfiles at the project's root (where managers look for them), sorted. */
+export function lockfileNames(projectDir: string): string[] {
+  if (!existsSync(projectDir)) return [];
+  return readdirSync(projectDir)
+    .filter((name) => LOCKFILE_PATTERNS.some((pattern) => pattern.test(name)))
+    .sort();
+}
 
 export async function hashLockfiles(
   workingDirectory: string,
-  candidates: readonly string[] = COMMON_LOCKFILES,
+  candidates: readonly string[],
   options: HashOptions = {},
 ): Promise<Array<{ path: string; sha256: string }>> {
   const present: Array<{ path: string; abs: string; size: number }> = [];

@@ -29,7 +29,7 @@ function line(entry: ManifestLine, withSize: boolean): string {
   return `${prefix}${entry.sha256}  ${size}${escaped}\n`;
 }
 
-export function manifestText(entries: readonly ManifestLine[], withSize = false): string {
+function manifestText(entries: readonly ManifestLine[], withSize = false): string {
   return [...entries]
     .sort((a, b) => byteOrder(a.path, b.path))
     .map((e) => line(e, withSize))

@@ -4,7 +4,7 @@
 // Unlike data, a Git LFS pointer here is hashed as the bytes it is (that is what would be published) and
 // a note warns about it; symlinks and special files are not listed and a note names them.
 import { basename, dirname } from "node:path";
-import { InputError } from "../lib/errors.ts";
+import { InputError } from "../formats/errors.ts";
 import type { FileEntry, RunRecord } from "../record/run-record.ts";
 import { hashFiles, type HashOptions } from "./hash-pool.ts";
 import { byteOrder, filesDigest } from "./manifest.ts";

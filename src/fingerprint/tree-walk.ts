@@ -23,7 +23,7 @@ export interface WalkResult {
   matched: "none" | "file" | "folder" | "glob" | "symlink" | "special";
 }
 
-export function toPosix(path: string): string {
+function toPosix(path: string): string {
   return sep === "/" ? path : path.split(sep).join("/");
 }
 

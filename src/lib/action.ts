@@ -1,7 +1,7 @@
 // What every JS action's main does around its own work: read inputs through @actions/core,
 // and turn a thrown error into the right annotation and exit code.
 import * as core from "@actions/core";
-import { ConfigurationError } from "./errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 import { Inputs } from "./inputs.ts";
 
 export function actionInputs(): Inputs {
@@ -17,7 +17,7 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
   }
 }
 
-export function reportFailure(error: unknown): void {
+function reportFailure(error: unknown): void {
   if (error instanceof ConfigurationError) {
     const location = error.location;
     core.error(

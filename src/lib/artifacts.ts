@@ -1,6 +1,6 @@
 // Run artifacts through the real @actions/artifact, loaded only on the paths that upload or download:
 // it is by far the heaviest client, and most steps never touch it.
-import { ConfigurationError } from "./errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 
 /** @actions/artifact v2+ speaks only to github.com's (and GHE.com's) artifact backend. */
 export function assertArtifactsSupported(feature: string, fix: string): void {

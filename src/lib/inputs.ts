@@ -1,6 +1,6 @@
 // Typed input parsing. Pure over a reader function so it is testable without the runner's environment;
 // src/lib/action.ts supplies the reader backed by @actions/core.
-import { InputError } from "./errors.ts";
+import { InputError } from "../formats/errors.ts";
 
 /** Returns the raw input value as the runner passed it ("" when unset). */
 export type InputReader = (name: string) => string;

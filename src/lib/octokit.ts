@@ -13,7 +13,7 @@ import { paginateRest } from "@octokit/plugin-paginate-rest";
 import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
-import { InputError } from "./errors.ts";
+import { InputError } from "../formats/errors.ts";
 import { firstLine, httpStatus, tokenRejected } from "./github-errors.ts";
 
 type OctokitPlugin = (octokit: Octokit) => void;

@@ -2,7 +2,7 @@
 // so a too-large report is replaced by its short form rather than lost.
 import * as core from "@actions/core";
 
-export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 
 export async function appendSummary(markdown: string, shortForm?: () => string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;

@@ -4,12 +4,12 @@
 // but JSON cannot hold it: such values are left out of their step and listed in `notes`, as are columns
 // with text in them, so nothing disappears without a word.
 import { extname } from "node:path";
-import { ConfigurationError } from "../lib/errors.ts";
-import { parseCsv } from "../profile/csv.ts";
-import { isPlainObject } from "./flatten.ts";
-import { parseJsonText } from "./json-text.ts";
+import { ConfigurationError } from "../formats/errors.ts";
+import { parseCsv } from "../formats/csv.ts";
+import { isPlainObject } from "../formats/flatten.ts";
+import { parseJsonText } from "../formats/json-text.ts";
 import { readUserFile } from "./metrics-file.ts";
-import { isNonFiniteText, parseDecimal } from "./numbers.ts";
+import { isNonFiniteText, parseDecimal } from "../formats/numbers.ts";
 
 export interface HistoryFile {
   steps: Array<Record<string, number>>;

@@ -8,22 +8,22 @@
 //     and `value`/`score`), or by a second cell of the first row that is a number (no header).
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 import type { MetricValue } from "../record/run-record.ts";
-import { parseCsv, type CsvRow } from "../profile/csv.ts";
-import { flattenMetrics, isPlainObject, type FlatMetrics, type IgnoredMetric } from "./flatten.ts";
-import { parseJsonText } from "./json-text.ts";
-import { isNonFiniteText, parseDecimal } from "./numbers.ts";
-import { parseYamlText } from "./yaml-text.ts";
+import { parseCsv, type CsvRow } from "../formats/csv.ts";
+import { flattenMetrics, isPlainObject, type FlatMetrics, type IgnoredMetric } from "../formats/flatten.ts";
+import { parseJsonText } from "../formats/json-text.ts";
+import { isNonFiniteText, parseDecimal } from "../formats/numbers.ts";
+import { parseYamlText } from "../formats/yaml-text.ts";
 
-export type { FlatMetrics, IgnoredMetric } from "./flatten.ts";
+export type { FlatMetrics, IgnoredMetric } from "../formats/flatten.ts";
 
 export type MetricsFormat = "json" | "yaml" | "csv" | "tsv";
 
 const EXPECTED = "a mapping of metric names to numbers";
 
 /** The format a file name implies, or undefined when its extension is not one we read. */
-export function metricsFormatOf(file: string): MetricsFormat | undefined {
+function metricsFormatOf(file: string): MetricsFormat | undefined {
   const ext = extname(file).toLowerCase();
   if (ext === ".json") return "json";
   if (ext === ".yaml" || ext === ".yml") return "yaml";

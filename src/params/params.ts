@@ -13,17 +13,17 @@
 //     override is kept as given.
 import { existsSync } from "node:fs";
 import { extname, isAbsolute, join } from "node:path";
-import { ConfigurationError, InputError, quote } from "../lib/errors.ts";
-import { isPlainObject } from "../metrics/flatten.ts";
+import { ConfigurationError, InputError, quote } from "../formats/errors.ts";
+import { isPlainObject } from "../formats/flatten.ts";
 import { readUserFile } from "../metrics/metrics-file.ts";
-import { parseDecimal } from "../metrics/numbers.ts";
-import { parseJsonText } from "../metrics/json-text.ts";
-import { parseYamlText } from "../metrics/yaml-text.ts";
-import { writeFileAtomic } from "../record/atomic-write.ts";
+import { parseDecimal } from "../formats/numbers.ts";
+import { parseJsonText } from "../formats/json-text.ts";
+import { parseYamlText } from "../formats/yaml-text.ts";
+import { writeFileAtomic } from "../formats/atomic-write.ts";
 
 export type Params = Record<string, unknown>;
 
-export const DEFAULT_PARAMS_FILE = "params.yaml";
+const DEFAULT_PARAMS_FILE = "params.yaml";
 
 export interface LoadParamsOptions {
   workingDirectory: string;
@@ -63,7 +63,7 @@ export async function loadParams(options: LoadParamsOptions): Promise<LoadedPara
   return { params: mergeParams(base, override), file };
 }
 
-export async function readParamsFile(path: string, label = path): Promise<Params> {
+async function readParamsFile(path: string, label = path): Promise<Params> {
   const expected = "a mapping of parameter names to values";
   const text = await readUserFile(path, label, `params (${expected})`);
   if (text.trim() === "") return {};

@@ -19,10 +19,10 @@
 //
 // Categorical columns: the 20 most frequent values (ties by value) and the rest summed under `__other__`.
 // At most 100,000 distinct values are tracked per column; later new values count under `__other__`.
-import { ConfigurationError } from "../lib/errors.ts";
+import { ConfigurationError } from "../formats/errors.ts";
 import type { ColumnProfile } from "../record/run-record.ts";
-import { parseDecimal } from "../metrics/numbers.ts";
-import { readCsvRows } from "./csv.ts";
+import { parseDecimal } from "../formats/numbers.ts";
+import { readCsvRows } from "../formats/csv.ts";
 
 export interface DataProfile {
   file: string;
@@ -40,7 +40,7 @@ export interface ProfileOptions {
   sampleCap?: number;
 }
 
-export const OTHER = "__other__";
+const OTHER = "__other__";
 const MAX_DISTINCT = 100_000;
 const QUANTILES: ReadonlyArray<[string, number]> = [
   ["p05", 0.05],

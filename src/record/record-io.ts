@@ -3,9 +3,9 @@
 // a hand-edited or foreign file fails with the file and the field named, not deep inside a gate.
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
-import { ConfigurationError } from "../lib/errors.ts";
-import { parseJsonText } from "../metrics/json-text.ts";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { ConfigurationError } from "../formats/errors.ts";
+import { parseJsonText } from "../formats/json-text.ts";
+import { writeFileAtomic } from "../formats/atomic-write.ts";
 import { RUN_RECORD_SCHEMA_VERSION, RunRecord } from "./run-record.ts";
 
 const SUPPORTED_MAJOR = RUN_RECORD_SCHEMA_VERSION.split(".")[0] ?? "1";
@@ -78,7 +78,7 @@ export function parseRunRecord(text: string, label: string): RunRecord {
 }
 
 /** "model.digest: a lowercase hex sha256; metrics.loss: expected number" (first 5 issues). */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   const shown = issues.slice(0, 5).map((issue) => {
     const path = issue.path.map(String).join(".");
     return `${path === "" ? "(top level)" : path}: ${issue.message}`;

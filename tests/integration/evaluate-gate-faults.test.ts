@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseGateRecord, type GateRecord } from "../../src/gate/gate-record.ts";
+import { parseGateRecord, type GateRecord } from "../../src/verdict/gate-record.ts";
 import type { FaultSpec, GitHubDouble } from "../services/github/index.ts";
 import { runAction, type ActionResult } from "../rig/index.ts";
 import { fakeSha, pullRequestRun, REPO, startGitHub, type SimulatedRun } from "./support/github.ts";

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseGateRecord, type GateRecord } from "../../src/gate/gate-record.ts";
+import { parseGateRecord, type GateRecord } from "../../src/verdict/gate-record.ts";
 import { readOnlyPermissions, type GitHubDouble } from "../services/github/index.ts";
 import { runAction, type ActionResult } from "../rig/index.ts";
 import {

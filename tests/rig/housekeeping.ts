@@ -36,6 +36,38 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The runner's grace periods when it stops a step: 7.5 s after SIGINT, 2.5 s after SIGTERM. */
+export const RUNNER_GRACE = { sigintMs: 7500, sigtermMs: 2500 } as const;
+
+/**
+ * How the runner stops a step it cancels or times out, written once for both of the rig's runners:
+ * SIGINT to the step's process; `sigintMs` later SIGTERM to it; `sigtermMs` after that SIGKILL to its
+ * whole process group. The timers go into `timers`, for the caller to clear once the process has ended.
+ * Returns false when the process was already gone.
+ */
+export function signalLadder(
+  pid: number,
+  grace: { sigintMs: number; sigtermMs: number },
+  timers: NodeJS.Timeout[],
+): boolean {
+  try {
+    process.kill(pid, "SIGINT");
+  } catch {
+    return false;
+  }
+  timers.push(
+    setTimeout(() => {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        return;
+      }
+      timers.push(setTimeout(() => killGroup(pid, "SIGKILL"), grace.sigtermMs));
+    }, grace.sigintMs),
+  );
+  return true;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

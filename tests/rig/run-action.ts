@@ -16,7 +16,7 @@ import {
 } from "./expressions.ts";
 import { parseKeyValueFile, parsePathFile } from "./file-commands.ts";
 import { loadActionManifest, resolveActionDir, type ActionManifest } from "./manifest.ts";
-import { freshDir, killGroup, trackingId } from "./housekeeping.ts";
+import { RUNNER_GRACE, freshDir, killGroup, signalLadder, trackingId } from "./housekeeping.ts";
 import { findNode24 } from "./node.ts";
 import { CommandProcessor, SecretMasker, type Annotation, type Group } from "./workflow-commands.ts";
 
@@ -233,8 +233,8 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
     eventPath,
     masker,
     timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
-    sigintMs: options.killGraceMs?.sigint ?? 7500,
-    sigtermMs: options.killGraceMs?.sigterm ?? 2500,
+    sigintMs: options.killGraceMs?.sigint ?? RUNNER_GRACE.sigintMs,
+    sigtermMs: options.killGraceMs?.sigterm ?? RUNNER_GRACE.sigtermMs,
     echo: options.echo ?? process.env.RIG_ECHO === "1",
     groups: [] as number[],
   };
@@ -423,21 +423,7 @@ async function runStep(
     if (cancelReason !== undefined || pid === undefined) return;
     cancelReason = reason;
     // The runner signals the step's process only, then kills the whole tree.
-    try {
-      process.kill(pid, "SIGINT");
-    } catch {
-      return;
-    }
-    timers.push(
-      setTimeout(() => {
-        try {
-          process.kill(pid, "SIGTERM");
-        } catch {
-          return;
-        }
-        timers.push(setTimeout(() => killGroup(pid, "SIGKILL"), settings.sigtermMs));
-      }, settings.sigintMs),
-    );
+    signalLadder(pid, settings, timers);
   };
   timers.push(setTimeout(() => stop("timeout"), settings.timeoutMs));
   const onAbort = () => stop("cancel");

@@ -15,11 +15,11 @@ describe("Python modules the tests import", () => {
 
   it("finds the imports in .py files, in Python snippets inside the tests, and modules run with -m", () => {
     const where = (module: string) => imports.filter((i) => i.module === module).map((i) => i.where);
-    expect(where("mpmath")).toContain("tests/unit/gate/statistics.test.ts:108");
+    expect(where("mpmath")).toContain("tests/unit/verdict/statistics.test.ts:108");
     expect(where("scipy").length).toBeGreaterThanOrEqual(3);
     expect(where("sklearn").some((w) => w.startsWith("examples/"))).toBe(true);
     expect(where("pytest").some((w) => w.startsWith("scripts/test-all.sh:"))).toBe(true);
-    expect(where("pipenv")).toEqual(["tests/unit/setup-env/lockfile-checks.test.ts:14"]);
+    expect(where("pipenv")).toEqual(["tests/unit/python-env/lockfile-checks.test.ts:14"]);
   });
 
   it("are all provided by scripts/ensure-system.sh's python_modules table, the standard library or the repository", () => {

@@ -16,7 +16,7 @@ import {
 } from "../../deployments/lifecycle.ts";
 import type { ModelRef, ModelResolver, ResolvedModel } from "../../deployments/model-ref.ts";
 import type { DeployedModel } from "../../deployments/payload.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { Timeline } from "./timeline.ts";
 
 export interface DeployPlan {

@@ -8,9 +8,9 @@ import { targetName, type TargetName } from "../../deploy-targets/index.ts";
 import { webhookKey } from "../../deploy-targets/standard-webhooks.ts";
 import { parseModelRef, type ModelRef } from "../../deployments/model-ref.ts";
 import { actionInputs } from "../../lib/action.ts";
-import { InputError } from "../../lib/errors.ts";
+import { InputError } from "../../formats/errors.ts";
 import type { Inputs } from "../../lib/inputs.ts";
-import { defaultModelName } from "../train-model/inputs.ts";
+import { defaultModelName } from "../../lib/run-context.ts";
 
 export interface RegistrySettings {
   registry: string | undefined;

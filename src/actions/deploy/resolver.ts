@@ -1,7 +1,7 @@
 // Where deploy gets its ModelResolver. The OCI registry client (src/registry/oci/) is plugged in here
 // when it lands; until then deploy says so instead of pretending.
 import type { ModelResolver } from "../../deployments/model-ref.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
+import { NotImplementedError } from "../../formats/errors.ts";
 import type { RegistrySettings } from "./inputs.ts";
 
 export function createModelResolver(_settings: RegistrySettings, _token: string): ModelResolver {

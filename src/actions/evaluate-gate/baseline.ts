@@ -5,10 +5,12 @@
 import * as core from "@actions/core";
 import { mkdtemp } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { BaselineInput, PassedOverRun } from "../../gate/index.ts";
+import type { BaselineInput } from "../../verdict/evaluate.ts";
+import type { PassedOverRun } from "../../verdict/report.ts";
 import { assertArtifactsSupported } from "../../lib/artifacts.ts";
 import { needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
+import { runUrl } from "../../lib/run-context.ts";
 import { readRunRecord } from "../../record/record-io.ts";
 import { RUN_RECORD_FILE } from "../../record/run-record.ts";
 import { loadMetricsSource } from "./candidates.ts";
@@ -310,17 +312,17 @@ async function fromArtifacts(
   );
   const sha = usable.workflow_run?.head_sha ?? record.code.headSha ?? record.code.sha;
   const branch = usable.workflow_run?.head_branch ?? undefined;
-  const runUrl =
+  const runPage =
     runId === undefined
       ? undefined
-      : `${context.serverUrl}/${context.repository.owner}/${context.repository.repo}/actions/runs/${runId}`;
+      : runUrl(context.serverUrl, `${context.repository.owner}/${context.repository.repo}`, runId);
   return {
     input: {
       available: true,
       description: `${branch ? `${branch} @ ` : ""}${sha.slice(0, 7)} (run ${runId ?? "?"}, artifact ${usable.name})`,
       metrics: record.metrics,
       record,
-      links: { ...(runUrl ? { run: runUrl, artifact: `${runUrl}/artifacts/${usable.id}` } : {}) },
+      links: { ...(runPage ? { run: runPage, artifact: `${runPage}/artifacts/${usable.id}` } : {}) },
       ...(passedOver.length > 0 ? { passedOver } : {}),
     },
     source: {

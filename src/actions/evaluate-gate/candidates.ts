@@ -2,9 +2,9 @@
 import { createHash } from "node:crypto";
 import { globSync, readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { InputError } from "../../lib/errors.ts";
-import { checkedPath, type PathRoots } from "../../lib/paths.ts";
-import { readMetricsFile } from "../../metrics/index.ts";
+import { InputError } from "../../formats/errors.ts";
+import { checkedPath, type PathRoots } from "../../workspace/paths.ts";
+import { readMetricsFile } from "../../metrics/metrics-file.ts";
 import { parseRunRecord } from "../../record/record-io.ts";
 import type { RunRecord } from "../../record/run-record.ts";
 
@@ -56,7 +56,7 @@ export function expandCandidates(
 }
 
 /** How reports name a file: relative to the workspace, or under $RUNNER_TEMP (where train-model's record is). */
-export function displayPath(path: string, workspace: string, runnerTemp?: string): string {
+function displayPath(path: string, workspace: string, runnerTemp?: string): string {
   if (!isAbsolute(path)) return path;
   const inWorkspace = relative(workspace, path);
   if (!inWorkspace.startsWith("..")) return inWorkspace;

@@ -1,6 +1,7 @@
 // The optional check run: the verdict on the PR's head commit (pull_request.head.sha, not GITHUB_SHA,
 // which is the merge commit), with annotations on the rules file's lines when the rules came from one.
-import { isReportOnly, REPORT_ONLY, type GateReport, type RuleResult } from "../../gate/index.ts";
+import { isReportOnly, REPORT_ONLY } from "../../verdict/render.ts";
+import type { GateReport, RuleResult } from "../../verdict/report.ts";
 import { needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 
@@ -16,7 +17,7 @@ export interface CheckRunTarget {
   rulesFile?: string;
 }
 
-export function conclusionOf(report: GateReport): "success" | "neutral" | "failure" {
+function conclusionOf(report: GateReport): "success" | "neutral" | "failure" {
   if (!report.passed) return "failure";
   return report.verdict === "pass" ? "success" : "neutral";
 }

@@ -8,24 +8,17 @@
 // cancelled while the client waits out a rate limit) then still leaves it everything it needs. After
 // step 4 the local record is rewritten with the outcome, for later steps of the job.
 import * as core from "@actions/core";
-import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import { gateArtifactName, type GateRecord } from "../../gate/gate-record.ts";
-import { GATE_RECORD_SCHEMA, GATE_RECORD_SCHEMA_VERSION } from "../../gate/gate-record.ts";
-import {
-  evaluateGate,
-  type CandidateInput,
-  type GateReport,
-  type PolicyFileSource,
-} from "../../gate/index.ts";
+import { buildGateRecord, gateArtifactName, type GateRecord } from "../../verdict/gate-record.ts";
+import { evaluateGate, type CandidateInput } from "../../verdict/evaluate.ts";
+import type { GateReport, PolicyFileSource } from "../../verdict/report.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { defaultBranch, pullRequestBase, readEventPayload, repositoryId } from "../../lib/event.ts";
 import { describeGitHubFailure } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
-import { writeFileAtomic } from "../../record/atomic-write.ts";
-import { MetricValue } from "../../record/run-record.ts";
-import { readRunContext, type RunContext } from "../../train/run-context.ts";
+import { writeFileAtomic } from "../../formats/atomic-write.ts";
+import { readRunContext, runUrl, type RunContext } from "../../lib/run-context.ts";
 import { resolveBaseline, type BaselineContext, type ResolvedBaseline } from "./baseline.ts";
 import { expandCandidates, loadMetricsSource } from "./candidates.ts";
 import type { GateInputs } from "./inputs.ts";
@@ -213,62 +206,28 @@ export function judge(
   });
 }
 
-const NOT_POSTED_YET =
-  "not posted yet: the gate uploads its record before it comments, so that a GitHub failure cannot lose it";
-
 function gateRecord(
   inputs: GateInputs,
   run: GateRun,
   judged: { report: GateReport; candidates: Candidates; baseline: ResolvedBaseline; commentKey: string },
 ): GateRecord {
-  const { report, candidates, baseline, commentKey } = judged;
-  const pullNumber = run.context.pullRequest;
-  return {
-    schema: GATE_RECORD_SCHEMA,
-    schemaVersion: GATE_RECORD_SCHEMA_VERSION,
-    verdict: report.verdict,
-    passed: report.passed,
-    commentKey,
-    rules: {
-      sha256: createHash("sha256").update(inputs.rules.text).digest("hex"),
-      ...(inputs.rules.file ? { file: inputs.rules.file } : {}),
-      count: report.candidates[0]?.rules.length ?? 0,
+  return buildGateRecord({
+    report: judged.report,
+    commentKey: judged.commentKey,
+    rules: inputs.rules,
+    baseline: judged.baseline.source,
+    candidates: judged.candidates.inputs,
+    recordDigests: judged.candidates.recordDigests,
+    modelName: judged.candidates.modelName,
+    run: {
+      repository: run.context.repository,
+      headSha: run.headSha,
+      sha: run.context.sha,
+      pullRequest: run.context.pullRequest,
+      runId: Number(run.context.runId),
+      runAttempt: run.context.runAttempt,
     },
-    baseline: baseline.source,
-    candidates: report.candidates.map((c, index) => {
-      const input = candidates.inputs[index];
-      const recordSha256 = candidates.recordDigests.get(c.label);
-      const modelDigest = input?.record?.model.digest;
-      const steps = input?.record?.history?.steps;
-      return {
-        label: c.label,
-        model: c.model,
-        ...(recordSha256 ? { recordSha256 } : {}),
-        ...(modelDigest ? { modelDigest } : {}),
-        metrics: numericMetrics(input?.metrics ?? {}),
-        ...(steps ? { steps } : {}),
-      };
-    }),
-    modelName: candidates.modelName,
-    repository: run.context.repository,
-    headSha: run.headSha,
-    sha: run.context.sha,
-    ...(pullNumber === undefined ? {} : { pullRequest: pullNumber }),
-    runId: Number(run.context.runId),
-    runAttempt: run.context.runAttempt,
-    posted: false,
-    postedReason: NOT_POSTED_YET,
-    report,
-  };
-}
-
-/** The metrics a gate can judge (numbers and samples), as the companion will read them back. */
-function numericMetrics(metrics: Readonly<Record<string, unknown>>): Record<string, MetricValue> {
-  return Object.fromEntries(
-    Object.entries(metrics).filter(
-      (entry): entry is [string, MetricValue] => MetricValue.safeParse(entry[1]).success,
-    ),
-  );
+  });
 }
 
 function withPostedOutcome(record: GateRecord, comment: CommentOutcome | undefined): GateRecord {
@@ -306,8 +265,4 @@ async function uploadGateArtifact(commentKey: string, files: string[], root: str
       `Could not upload ${name}: ${error instanceof Error ? error.message : String(error)}. The gate record stays at ${root}.`,
     );
   }
-}
-
-export function runUrl(serverUrl: string, repository: string, runId: string | number): string {
-  return `${serverUrl}/${repository}/actions/runs/${String(runId)}`;
 }

@@ -3,9 +3,9 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { setSecret } from "@actions/core";
 import { actionInputs } from "../../lib/action.ts";
-import { InputError } from "../../lib/errors.ts";
-import { checkedPath, pathRoots, type PathRoots } from "../../lib/paths.ts";
-import { FAIL_ON_VALUES, type FailOn } from "../../gate/report.ts";
+import { InputError } from "../../formats/errors.ts";
+import { checkedPath, pathRoots, type PathRoots } from "../../workspace/paths.ts";
+import { FAIL_ON_VALUES, type FailOn } from "../../verdict/report.ts";
 
 export type BaselineSpec =
   | { kind: "auto" }
@@ -36,7 +36,7 @@ export interface GateInputs {
   mode: "gate" | "post-from-artifact";
   token: string;
   workspace: string;
-  /** Where candidate, baseline and rule files may lead (src/lib/paths.ts). */
+  /** Where candidate, baseline and rule files may lead (src/workspace/paths.ts). */
   pathRoots: PathRoots;
 }
 
@@ -96,7 +96,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
   };
 }
 
-export function parseBaseline(value: string): BaselineSpec {
+function parseBaseline(value: string): BaselineSpec {
   const fix = "Use auto, none, file:<path>, branch:<name> or run:<id>.";
   if (value === "auto" || value === "none") return { kind: value };
   const match = /^(file|branch|run):(.+)$/.exec(value);

@@ -5,8 +5,8 @@
 // A change is judged by the base version and reported; a file new in the PR is applied and reported.
 import * as core from "@actions/core";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import type { PolicyFileSource } from "../../gate/index.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
+import type { PolicyFileSource } from "../../verdict/report.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { pullRequestBase } from "../../lib/event.ts";
 import { httpStatus, needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";

@@ -13,20 +13,18 @@
 import * as core from "@actions/core";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import {
-  GATE_RECORD_FILE,
-  gateArtifactName,
-  parseGateRecord,
-  type GateRecord,
-} from "../../gate/gate-record.ts";
-import { renderComment, type CandidateInput, type GateReport } from "../../gate/index.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
+import { GATE_RECORD_FILE } from "../../verdict/report.ts";
+import { gateArtifactName, parseGateRecord, type GateRecord } from "../../verdict/gate-record.ts";
+import { COMMENT_BUDGET, renderComment } from "../../verdict/render.ts";
+import type { CandidateInput } from "../../verdict/evaluate.ts";
+import type { GateReport } from "../../verdict/report.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { readEventPayload, repositoryId } from "../../lib/event.ts";
 import { describeGitHubFailure, needsPermission } from "../../lib/github-errors.ts";
 import { createOctokit, type GitHubClient } from "../../lib/octokit.ts";
-import { findBaseline, judge, runUrl } from "./gate.ts";
+import { runUrl } from "../../lib/run-context.ts";
+import { findBaseline, judge } from "./gate.ts";
 import type { GateInputs } from "./inputs.ts";
-import { COMMENT_BUDGET } from "./publish.ts";
 import { reportFiles, setVerdictOutputs, writeReports } from "./report-files.ts";
 import { postStickyComment } from "./sticky-comment.ts";
 
@@ -34,7 +32,7 @@ import { postStickyComment } from "./sticky-comment.ts";
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const SAFE_LABEL = /^[A-Za-z0-9$][A-Za-z0-9._/$-]{0,199}$/;
 
-export const REPORTED_BY_PR_RUN =
+const REPORTED_BY_PR_RUN =
   "The candidate's metrics and learning curves are as reported by the pull request's run; the rules, the baseline and the verdict are this workflow's own.";
 
 interface Companion {

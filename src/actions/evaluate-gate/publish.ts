@@ -5,17 +5,15 @@
 // record, and the step's result still follows the verdict. A rejected token (401) or a missing
 // permission is the workflow's to fix: an error, returned so the caller can finish its files first.
 import * as core from "@actions/core";
-import { gateArtifactName } from "../../gate/gate-record.ts";
-import { renderComment, type GateReport } from "../../gate/index.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
+import { gateArtifactName } from "../../verdict/gate-record.ts";
+import { COMMENT_BUDGET, renderComment } from "../../verdict/render.ts";
+import type { GateReport } from "../../verdict/report.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { describeGitHubFailure } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { createGateCheckRun } from "./check-run.ts";
 import type { GateInputs } from "./inputs.ts";
 import { postStickyComment, type CommentOutcome } from "./sticky-comment.ts";
-
-/** The comment leaves room for the run marker and the link to the full report. */
-export const COMMENT_BUDGET = 65_536 - 512;
 
 export interface PublishTarget {
   owner: string;
@@ -121,7 +119,7 @@ async function checkRunStep(
   github: () => Promise<GitHubClient>,
   readOnlyToken: boolean,
 ): Promise<ConfigurationError | undefined> {
-  const summary = renderComment(report, { maxChars: 60_000 });
+  const summary = renderComment(report, { maxChars: COMMENT_BUDGET });
   const result = await attempt(async () =>
     createGateCheckRun(
       await github(),

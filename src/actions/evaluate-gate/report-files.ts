@@ -3,14 +3,12 @@
 // gate and the fork companion, which both judge and then show a report.
 import * as core from "@actions/core";
 import { join } from "node:path";
-import {
-  GATE_RECORD_FILE,
-  GATE_REPORT_JSON_FILE,
-  GATE_REPORT_MARKDOWN_FILE,
-} from "../../gate/gate-record.ts";
-import { isReportOnly, renderFullReport, type GateReport } from "../../gate/index.ts";
+import { GATE_RECORD_FILE } from "../../verdict/report.ts";
+import { GATE_REPORT_JSON_FILE, GATE_REPORT_MARKDOWN_FILE } from "../../verdict/gate-record.ts";
+import { isReportOnly, renderFullReport } from "../../verdict/render.ts";
+import type { GateReport } from "../../verdict/report.ts";
 import { appendSummary } from "../../lib/summary.ts";
-import { writeFileAtomic } from "../../record/atomic-write.ts";
+import { writeFileAtomic } from "../../formats/atomic-write.ts";
 
 export interface ReportFiles {
   outputDir: string;

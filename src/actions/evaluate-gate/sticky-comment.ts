@@ -8,7 +8,7 @@
 // newest survives). GitHub offers no conditional comment update, so a push landing in the milliseconds between
 // a run's head check and its write can still let that run's report through; the next run replaces it.
 import * as core from "@actions/core";
-import { commentMarker } from "../../gate/index.ts";
+import { commentMarker } from "../../formats/markdown.ts";
 import { isPermissionDenied } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 
@@ -28,12 +28,12 @@ export type CommentOutcome =
 
 const RUN_MARKER = /<!-- mlops-actions:gate-run head=([0-9a-f]+) run=(\d+) attempt=(\d+) -->/;
 
-export function runMarker(target: Pick<CommentTarget, "headSha" | "runId" | "runAttempt">): string {
+function runMarker(target: Pick<CommentTarget, "headSha" | "runId" | "runAttempt">): string {
   return `<!-- mlops-actions:gate-run head=${target.headSha} run=${target.runId} attempt=${target.runAttempt} -->`;
 }
 
 /** Adds the run marker after the key marker (the rendered comment's first line). */
-export function withRunMarker(body: string, target: CommentTarget): string {
+function withRunMarker(body: string, target: CommentTarget): string {
   const newline = body.indexOf("\n");
   return newline < 0
     ? `${body}\n${runMarker(target)}`
@@ -114,29 +114,17 @@ export async function postStickyComment(
       };
     }
     const oldest = existing[0];
-    let written: { id: number; html_url: string };
-    let action: "created" | "updated";
-    if (oldest) {
-      written = (
-        await github.rest.issues.updateComment({
-          owner: target.owner,
-          repo: target.repo,
-          comment_id: oldest.id,
-          body: text,
-        })
-      ).data;
-      action = "updated";
-    } else {
-      written = (
-        await github.rest.issues.createComment({
-          owner: target.owner,
-          repo: target.repo,
-          issue_number: target.pullNumber,
-          body: text,
-        })
-      ).data;
-      action = "created";
-    }
+    const repository = { owner: target.owner, repo: target.repo };
+    const action: "created" | "updated" = oldest ? "updated" : "created";
+    const written: { id: number; html_url: string } = (
+      oldest
+        ? await github.rest.issues.updateComment({ ...repository, comment_id: oldest.id, body: text })
+        : await github.rest.issues.createComment({
+            ...repository,
+            issue_number: target.pullNumber,
+            body: text,
+          })
+    ).data;
     // Two runs that both found no comment have both created one: keep the newest, delete the older.
     // Only a comment this run created can have such a twin: an update rewrote the oldest comment found,
     // and comment ids only grow, so there is nothing older to delete (and no re-read to pay for).

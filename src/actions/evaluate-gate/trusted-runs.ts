@@ -3,12 +3,12 @@
 // started by a pull request or comment event ran code or inputs that a PR author controls. So a baseline
 // artifact counts only when its run's head repository is this repository and it ran on an event that only
 // people with write access cause: push, workflow_dispatch or schedule. Every run passed over is reported.
-import type { PassedOverRun } from "../../gate/index.ts";
+import type { PassedOverRun } from "../../verdict/report.ts";
 import { httpStatus, needsPermission } from "../../lib/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 
 /** Events whose runs only people with write access start, on this repository's own branches. */
-export const TRUSTED_EVENTS: readonly string[] = ["push", "workflow_dispatch", "schedule"];
+const TRUSTED_EVENTS: readonly string[] = ["push", "workflow_dispatch", "schedule"];
 
 /** What a baseline needs of a workflow run (from the run API, or an artifact's `workflow_run`). */
 export interface RunFacts {

@@ -1,5 +1,5 @@
 import { runAction } from "../../lib/action.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
+import { NotImplementedError } from "../../formats/errors.ts";
 
 // The action exists with its declared inputs so workflows can be written against it, but it must never
 // pretend to work before its own issue lands.

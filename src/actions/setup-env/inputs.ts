@@ -1,10 +1,10 @@
 // setup-env's inputs, read and checked once. Names match actions/setup-env/install/action.yml.
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
-import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../lib/paths.ts";
-import { MANAGERS, type Manager } from "../../setup-env/managers.ts";
-import { shellWords } from "../../setup-env/shell-words.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
+import { checkPathInputs, checkedWorkingDirectory, type PathRoots } from "../../workspace/paths.ts";
+import { MANAGERS, type Manager } from "../../python-env/managers.ts";
+import { shellWords } from "../../python-env/shell-words.ts";
 
 export interface SetupEnvInputs {
   /** Raw `python-version`: a version spec, an interpreter path, or undefined (.python-version, else 3.12). */
@@ -22,7 +22,7 @@ export interface SetupEnvInputs {
   dataPaths: string[];
   /** Relative to workingDirectory; undefined = dvc.lock when present. */
   dataManifest: string | undefined;
-  /** Where path inputs, and the lockfiles read, may lead (src/lib/paths.ts). */
+  /** Where path inputs, and the lockfiles read, may lead (src/workspace/paths.ts). */
   pathRoots: PathRoots;
 }
 
@@ -34,12 +34,12 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SetupEnvInputs 
     );
   }
   const inputs = actionInputs();
-  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const workingDirectoryInput = inputs.string("working-directory", ".");
-  const workingDirectory = resolve(workspace, workingDirectoryInput);
-  const workingDirectoryName = relative(workspace, workingDirectory);
-  const roots = pathRoots(env, inputs.lines("path-roots"));
-  checkedPath("working-directory", workingDirectoryInput, workspace, roots);
+  const { path: workingDirectory, roots } = checkedWorkingDirectory(
+    env,
+    inputs.string("working-directory", "."),
+    inputs.lines("path-roots"),
+  );
+  const workingDirectoryName = relative(env.GITHUB_WORKSPACE ?? process.cwd(), workingDirectory);
   const manager = inputs.optional("manager");
   const dataPaths = inputs.lines("data-paths");
   const dataManifest = inputs.optional("data-manifest");

@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as core from "@actions/core";
-import { ConfigurationError } from "../../lib/errors.ts";
-import { pipfileHash, poetryContentHashes, unpinnedRequirements } from "../../setup-env/lockfile-checks.ts";
-import type { ProjectLayout } from "../../setup-env/managers.ts";
-import { PY_VALUE_SCRIPT, UnhashableValue, type PyValue } from "../../setup-env/python-json.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
+import { pipfileHash, poetryContentHashes, unpinnedRequirements } from "../../python-env/lockfile-checks.ts";
+import type { ProjectLayout } from "../../python-env/managers.ts";
+import { PY_VALUE_SCRIPT, UnhashableValue, type PyValue } from "../../python-env/python-json.ts";
 import { capture } from "./processes.ts";
 
 export async function checkLockfile(

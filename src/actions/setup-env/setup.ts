@@ -9,8 +9,8 @@ import { arch, platform } from "node:os";
 import { join, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
-import { ConfigurationError } from "../../lib/errors.ts";
-import { checkedFile } from "../../lib/paths.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
+import { checkedFile } from "../../workspace/paths.ts";
 import {
   dataCacheKey,
   downloadCacheKeys,
@@ -18,15 +18,15 @@ import {
   environmentDigest,
   type EnvironmentIdentity,
   type LockfileDigest,
-} from "../../setup-env/cache-keys.ts";
+} from "../../python-env/cache-keys.ts";
 import {
   detectProject,
   findOnPath,
   managerNotInstalled,
   type Manager,
   type ProjectLayout,
-} from "../../setup-env/managers.ts";
-import { resolvePythonRequest, versionSatisfies } from "../../setup-env/python-version.ts";
+} from "../../python-env/managers.ts";
+import { resolvePythonRequest, versionSatisfies } from "../../python-env/python-version.ts";
 import type { SetupEnvInputs } from "./inputs.ts";
 import { checkLockfile } from "./lockfile.ts";
 import { capture, commandLine, stream } from "./processes.ts";

@@ -1,9 +1,9 @@
 // train-model's inputs, read and checked once. Names match actions/train-model/action.yml.
-import { basename, resolve } from "node:path";
 import { actionInputs } from "../../lib/action.ts";
-import { ConfigurationError, InputError } from "../../lib/errors.ts";
-import { checkPathInputs, checkedPath, pathRoots, type PathRoots } from "../../lib/paths.ts";
-import { NEVER_PASSED } from "../../train/environment.ts";
+import { defaultModelName } from "../../lib/run-context.ts";
+import { ConfigurationError, InputError } from "../../formats/errors.ts";
+import { checkPathInputs, checkedWorkingDirectory, type PathRoots } from "../../workspace/paths.ts";
+import { NEVER_PASSED } from "../../training/environment.ts";
 
 /** Characters @actions/artifact rejects in an artifact name (NTFS limits, path separators). */
 const ARTIFACT_NAME_FORBIDDEN = ['"', ":", "<", ">", "|", "*", "?", "\r", "\n", "\\", "/"];
@@ -29,9 +29,9 @@ export interface TrainInputs {
   artifactName: string;
   retentionDays: number | undefined;
   timeoutMs: number | undefined;
-  /** Withheld variables the command gets anyway (see train/environment.ts). */
+  /** Withheld variables the command gets anyway (see src/training/environment.ts). */
   envPassthrough: string[];
-  /** Where path inputs may lead (src/lib/paths.ts). */
+  /** Where path inputs may lead (src/workspace/paths.ts). */
   pathRoots: PathRoots;
 }
 
@@ -43,11 +43,11 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): TrainInputs {
     );
   }
   const inputs = actionInputs();
-  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const pathRootsInput = pathRoots(env, inputs.lines("path-roots"));
-  const workingDirectoryInput = inputs.string("working-directory", ".");
-  const workingDirectory = resolve(workspace, workingDirectoryInput);
-  checkedPath("working-directory", workingDirectoryInput, workspace, pathRootsInput);
+  const {
+    input: workingDirectoryInput,
+    path: workingDirectory,
+    roots: pathRootsInput,
+  } = checkedWorkingDirectory(env, inputs.string("working-directory", "."), inputs.lines("path-roots"));
   const modelPath = inputs.required(
     "model-path",
     "Set 'model-path' to the file or folder your command writes.",
@@ -140,9 +140,3 @@ function envPassthrough(lines: string[]): string[] {
   return names;
 }
 
-/** The repository's name, or <repo>-<folder> when the project is in a sub-folder, so models don't collide. */
-export function defaultModelName(env: NodeJS.ProcessEnv, workingDirectory: string): string {
-  const repository = env.GITHUB_REPOSITORY?.split("/")[1] ?? "model";
-  const folder = basename(resolve("/", workingDirectory));
-  return workingDirectory === "." || folder === "" ? repository : `${repository}-${folder}`;
-}

@@ -1,5 +1,5 @@
 // The job summary of a training run: what was trained, its metrics, and how to find it again.
-import { escapeText } from "../../gate/markdown.ts";
+import { escapeText } from "../../formats/markdown.ts";
 import type { RunRecord } from "../../record/run-record.ts";
 
 const MAX_ROWS = 200;

@@ -5,33 +5,28 @@ import * as core from "@actions/core";
 import { copyFile, link, mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { ConfigurationError } from "../../lib/errors.ts";
-import { checkPathInputs } from "../../lib/paths.ts";
+import { ConfigurationError } from "../../formats/errors.ts";
+import { checkPathInputs } from "../../workspace/paths.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { restoreCache, saveCache } from "../../lib/cache.ts";
 import { readEventPayload } from "../../lib/event.ts";
-import { readMetricsFile, readHistoryFile } from "../../metrics/index.ts";
-import { loadParams, writeParamsJson } from "../../params/index.ts";
-import {
-  computeRunFingerprint,
-  fingerprintCode,
-  fingerprintDataPaths,
-  fingerprintModel,
-  hashLockfiles,
-} from "../../fingerprint/index.ts";
-import { profileCsv } from "../../profile/index.ts";
-import { diskFullError } from "../../record/disk-space.ts";
+import { readMetricsFile } from "../../metrics/metrics-file.ts";
+import { readHistoryFile } from "../../metrics/history-file.ts";
+import { loadParams, writeParamsJson, type Params } from "../../params/params.ts";
+import { type CodeFingerprint, fingerprintCode } from "../../fingerprint/code-paths.ts";
+import { type DataFingerprint, fingerprintDataPaths } from "../../fingerprint/data-paths.ts";
+import { computeRunFingerprint } from "../../fingerprint/run-fingerprint.ts";
+import { fingerprintModel } from "../../fingerprint/model-files.ts";
+import { hashLockfiles, lockfileNames } from "../../fingerprint/lockfiles.ts";
+import { profileCsv } from "../../profile/data-profile.ts";
+import { diskFullError } from "../../formats/disk-space.ts";
 import { readRunRecord, writeRunRecord } from "../../record/record-io.ts";
-import {
-  ARTIFACT_MODEL_DIR,
-  RUN_RECORD_FILE,
-  RUN_RECORD_SCHEMA_VERSION,
-  type RunRecord,
-} from "../../record/run-record.ts";
-import { runCommand } from "../../train/command.ts";
-import { commandEnvironment, lockfileNames, pythonVersion, runnerInfo } from "../../train/environment.ts";
-import { readRunContext, type RunContext } from "../../train/run-context.ts";
+import { ARTIFACT_MODEL_DIR, RUN_RECORD_FILE, type RunRecord } from "../../record/run-record.ts";
+import { runCommand, type CommandResult } from "../../training/command.ts";
+import { commandEnvironment, pythonVersion, runnerInfo } from "../../training/environment.ts";
+import { readRunContext, type RunContext } from "../../lib/run-context.ts";
 import type { TrainInputs } from "./inputs.ts";
+import { buildRunRecord, restoredRunRecord, type TrainedRun } from "./run-record.ts";
 
 declare const __MLOPS_VERSION__: string;
 const TOOLKIT_VERSION = typeof __MLOPS_VERSION__ === "string" ? __MLOPS_VERSION__ : "0.0.0-dev";
@@ -60,6 +55,75 @@ export async function train(
   const runnerTemp = resolve(env.RUNNER_TEMP ?? join(workspace, ".mlops-tmp"));
   const outputDir = join(runnerTemp, "mlops", inputs.modelName);
   const recordPath = join(outputDir, RUN_RECORD_FILE);
+  checkBeforeTraining(inputs, workspace);
+  await rm(outputDir, { recursive: true, force: true });
+  await mkdir(outputDir, { recursive: true });
+  const context = readRunContext(env, readEventPayload(env));
+  // Asked now, answered while the fingerprint is computed and the command runs.
+  const python = pythonVersion(commandEnvironment(env, inputs.envPassthrough, {}));
+  const inputsOfRun = await fingerprintInputs(inputs, outputDir);
+
+  const cache = inputs.cache ? trainingCache(inputs, workspace, inputsOfRun.fingerprint) : undefined;
+  if (cache) {
+    const restored = await core.group("Restore from the training cache", () =>
+      restoreFromCache(cache, recordPath),
+    );
+    if (restored) {
+      const record = await writeRunRecord(
+        recordPath,
+        restoredRunRecord(restored, {
+          toolkitVersion: TOOLKIT_VERSION,
+          context,
+          code: inputsOfRun.code,
+          startedAt: new Date(),
+        }),
+      );
+      core.exportVariable("MLOPS_RUN_RECORD", recordPath);
+      const artifactId = inputs.upload ? await uploadRun(inputs, record, recordPath, outputDir) : undefined;
+      return { ok: true, record, recordPath, cacheHit: true, artifactId };
+    }
+  }
+
+  const startedAt = new Date();
+  const result = await runTraining(inputs, env, context, outputDir, inputsOfRun.paramsPath);
+  if (!result.ok) return result;
+  const outputs = await readTrainingOutputs(inputs, workspace);
+  const record = buildRunRecord({
+    toolkitVersion: TOOLKIT_VERSION,
+    context,
+    modelName: inputs.modelName,
+    modelPath: inputs.modelPath,
+    metricsFile: inputs.metricsFile,
+    ...outputs,
+    params: inputsOfRun.params,
+    data: inputsOfRun.data,
+    code: inputsOfRun.code,
+    python: await python,
+    lockfiles: inputsOfRun.lockfiles,
+    runner: runnerInfo(env),
+    startedAt,
+    command: inputs.command,
+    result: result.command,
+    fingerprint: inputsOfRun.fingerprint,
+  });
+  await writeRunRecord(recordPath, record);
+  core.exportVariable("MLOPS_RUN_RECORD", recordPath);
+
+  if (cache) {
+    if (record.model.size > inputs.cacheMaxBytes) {
+      core.notice(
+        `The model (${record.model.size} bytes) is larger than cache-max-size; it is not saved to the training cache.`,
+      );
+    } else {
+      await core.group("Save to the training cache", () => saveToCache(cache, recordPath));
+    }
+  }
+  const artifactId = inputs.upload ? await uploadRun(inputs, record, recordPath, outputDir) : undefined;
+  return { ok: true, record, recordPath, cacheHit: false, artifactId };
+}
+
+/** What can be known to fail before any work is done: no hour of training lost to a missing folder. */
+function checkBeforeTraining(inputs: TrainInputs, workspace: string): void {
   const wd = inputs.workingDirectory;
   if (!existsSync(wd)) {
     throw new ConfigurationError(
@@ -71,7 +135,6 @@ export async function train(
       "Uploading the model (upload: true)",
       "Set 'upload: false' on GitHub Enterprise Server.",
     );
-    // Before training, not after an hour of it.
     const problem = artifactServiceProblem("Uploading the model (upload: true)");
     if (problem !== undefined) {
       throw new ConfigurationError(
@@ -79,13 +142,20 @@ export async function train(
       );
     }
   }
-  await rm(outputDir, { recursive: true, force: true });
-  await mkdir(outputDir, { recursive: true });
-  const context = readRunContext(env, readEventPayload(env));
-  // Asked now, answered while the fingerprint is computed and the command runs.
-  const python = pythonVersion(commandEnvironment(env, inputs.envPassthrough, {}));
+}
 
-  // What decides the model: params, code, data, lockfiles and the command.
+interface FingerprintedInputs {
+  params: Params;
+  paramsPath: string;
+  code: CodeFingerprint;
+  data: DataFingerprint;
+  lockfiles: Array<{ path: string; sha256: string }>;
+  fingerprint: string;
+}
+
+/** What decides the model: params, code, data, lockfiles and the command. */
+async function fingerprintInputs(inputs: TrainInputs, outputDir: string): Promise<FingerprintedInputs> {
+  const wd = inputs.workingDirectory;
   const fingerprintStart = Date.now();
   const { params } = await loadParams({
     workingDirectory: wd,
@@ -111,53 +181,23 @@ export async function train(
   core.info(
     `Fingerprint ${fingerprint} (code ${code.paths.length} paths${code.dirty ? ", uncommitted changes" : ""}, data ${data.files} files / ${data.bytes} bytes, ${lockfiles.length} lockfiles; ${Date.now() - fingerprintStart} ms)`,
   );
+  return { params, paramsPath, code, data, lockfiles, fingerprint };
+}
 
-  const cache = inputs.cache ? trainingCache(inputs, workspace, fingerprint) : undefined;
-  if (cache) {
-    const restored = await core.group("Restore from the training cache", () =>
-      restoreFromCache(cache, recordPath),
-    );
-    if (restored) {
-      // The model is the earlier run's; the record now describes this run (its commit, event and
-      // actor) and says which run trained the model.
-      const record = await writeRunRecord(recordPath, {
-        ...restored,
-        schemaVersion: RUN_RECORD_SCHEMA_VERSION,
-        toolkitVersion: TOOLKIT_VERSION,
-        code: codeRecord(context, code),
-        run: {
-          ...restored.run,
-          workflow: context.workflow,
-          id: context.runId,
-          attempt: context.runAttempt,
-          event: context.event,
-          actor: context.actor,
-          startedAt: new Date().toISOString(),
-          durationSeconds: 0,
-          cacheHit: true,
-          restoredFrom: restored.run.restoredFrom ?? {
-            id: restored.run.id,
-            attempt: restored.run.attempt,
-            sha: restored.code.headSha ?? restored.code.sha,
-            startedAt: restored.run.startedAt,
-            durationSeconds: restored.run.durationSeconds,
-          },
-        },
-      });
-      core.exportVariable("MLOPS_RUN_RECORD", recordPath);
-      const artifactId = inputs.upload ? await uploadRun(inputs, record, recordPath, outputDir) : undefined;
-      return { ok: true, record, recordPath, cacheHit: true, artifactId };
-    }
-  }
-
-  const startedAt = new Date();
-  const modelAbs = resolve(wd, inputs.modelPath);
-  const metricsAbs = resolve(wd, inputs.metricsFile);
+/** Runs the command in its log group; a failure, timeout or cancellation is annotated here. */
+async function runTraining(
+  inputs: TrainInputs,
+  env: NodeJS.ProcessEnv,
+  context: RunContext,
+  outputDir: string,
+  paramsPath: string,
+): Promise<{ ok: true; command: CommandResult } | TrainFailure> {
+  const wd = inputs.workingDirectory;
   const commandEnv = commandEnvironment(env, inputs.envPassthrough, {
     MLOPS_PARAMS_FILE: paramsPath,
     MLOPS_OUTPUT_DIR: join(outputDir, "scratch"),
-    MLOPS_MODEL_PATH: modelAbs,
-    MLOPS_METRICS_FILE: metricsAbs,
+    MLOPS_MODEL_PATH: resolve(wd, inputs.modelPath),
+    MLOPS_METRICS_FILE: resolve(wd, inputs.metricsFile),
     MLOPS_RUN_ID: `${context.runId}-${context.runAttempt}`,
   });
   await mkdir(join(outputDir, "scratch"), { recursive: true });
@@ -201,8 +241,16 @@ export async function train(
     });
     return failed(result.exitCode);
   }
+  return { ok: true, command: result };
+}
 
-  // What the command produced: it may have made these paths symlinks, so they are checked again.
+/** What the command produced: the model, metrics, history and data profile, read and checked. */
+async function readTrainingOutputs(
+  inputs: TrainInputs,
+  workspace: string,
+): Promise<Pick<TrainedRun, "model" | "metrics" | "history" | "profile">> {
+  const wd = inputs.workingDirectory;
+  // The command may have made these paths symlinks, so they are checked again.
   checkPathInputs(
     {
       "model-path": [inputs.modelPath],
@@ -212,9 +260,10 @@ export async function train(
     wd,
     inputs.pathRoots,
   );
+  const metricsAbs = resolve(wd, inputs.metricsFile);
   const metricsLabel = relative(workspace, metricsAbs);
-  const { metrics, ignored } = await readMetricsFile(metricsAbs, metricsLabel);
-  for (const item of ignored)
+  const metrics = await readMetricsFile(metricsAbs, metricsLabel);
+  for (const item of metrics.ignored)
     core.notice(`${metricsLabel}: '${item.name}' left out of the metrics: ${item.reason}`);
   const history = inputs.historyFile
     ? {
@@ -228,82 +277,11 @@ export async function train(
   const profile = inputs.dataProfile
     ? await profileCsv(resolve(wd, inputs.dataProfile), inputs.dataProfile)
     : undefined;
-
-  const pythonAnswer = await python;
-  const record: RunRecord = {
-    schema: "mlops-actions/run-record",
-    schemaVersion: RUN_RECORD_SCHEMA_VERSION,
-    toolkitVersion: TOOLKIT_VERSION,
-    model: { name: inputs.modelName, path: inputs.modelPath, ...withoutNotes(model) },
-    metrics,
-    ignoredMetrics: ignored,
-    metricsFile: inputs.metricsFile,
-    ...(history ? { history: { file: history.file, steps: history.steps } } : {}),
-    params,
-    data: { ...data, ...(profile ? { profile } : {}) },
-    code: codeRecord(context, code),
-    environment: {
-      ...(pythonAnswer === undefined ? {} : { python: pythonAnswer }),
-      lockfiles,
-      runner: runnerInfo(env),
-    },
-    run: {
-      workflow: context.workflow,
-      id: context.runId,
-      attempt: context.runAttempt,
-      event: context.event,
-      actor: context.actor,
-      startedAt: startedAt.toISOString(),
-      durationSeconds: round(result.durationSeconds),
-      exitCode: result.exitCode,
-      ...(result.peakMemoryBytes === undefined ? {} : { peakMemoryBytes: result.peakMemoryBytes }),
-      command: inputs.command,
-      cacheHit: false,
-    },
-    fingerprint,
-  };
-  await writeRunRecord(recordPath, record);
-  core.exportVariable("MLOPS_RUN_RECORD", recordPath);
-
-  if (cache) {
-    if (record.model.size > inputs.cacheMaxBytes) {
-      core.notice(
-        `The model (${record.model.size} bytes) is larger than cache-max-size; it is not saved to the training cache.`,
-      );
-    } else {
-      await core.group("Save to the training cache", () => saveToCache(cache, recordPath));
-    }
-  }
-  const artifactId = inputs.upload ? await uploadRun(inputs, record, recordPath, outputDir) : undefined;
-  return { ok: true, record, recordPath, cacheHit: false, artifactId };
+  return { model, metrics, history, profile };
 }
 
 function failed(exitCode: number): TrainFailure {
   return { ok: false, exitCode: exitCode === 0 ? 1 : exitCode };
-}
-
-function withoutNotes<T extends { notes: string[] }>(value: T): Omit<T, "notes"> {
-  const { notes: _notes, ...rest } = value;
-  return rest;
-}
-
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
-}
-
-function codeRecord(
-  context: RunContext,
-  code: { dirty: boolean; paths: RunRecord["code"]["paths"] },
-): RunRecord["code"] {
-  return {
-    repository: context.repository,
-    sha: context.sha,
-    ...(context.headSha === undefined ? {} : { headSha: context.headSha }),
-    ref: context.ref,
-    ...(context.pullRequest === undefined ? {} : { pullRequest: context.pullRequest }),
-    dirty: code.dirty,
-    paths: code.paths,
-  };
 }
 
 // The training cache holds the model, metrics, history and the record, at the paths they have in the

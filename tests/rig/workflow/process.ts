@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseKeyValueFile, parsePathFile } from "../file-commands.ts";
-import { killGroup } from "../housekeeping.ts";
+import { RUNNER_GRACE, killGroup, signalLadder } from "../housekeeping.ts";
 import { CommandProcessor, type Annotation, type SecretMasker } from "../workflow-commands.ts";
 
 export interface ShellRun {
@@ -107,21 +107,7 @@ export async function runShell(run: ShellRun): Promise<ShellResult> {
     setTimeout(() => {
       if (pid === undefined) return;
       timedOut = true;
-      try {
-        process.kill(pid, "SIGINT");
-      } catch {
-        return;
-      }
-      timers.push(
-        setTimeout(() => {
-          killGroup(pid, "SIGTERM");
-        }, 7500),
-      );
-      timers.push(
-        setTimeout(() => {
-          killGroup(pid, "SIGKILL");
-        }, 10_000),
-      );
+      signalLadder(pid, RUNNER_GRACE, timers);
     }, run.timeoutMs),
   );
   const exitCode = await new Promise<number>((resolveExit, rejectExit) => {

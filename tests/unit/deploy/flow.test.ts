@@ -11,10 +11,11 @@ import { deploy, type DeployPlan } from "../../../src/actions/deploy/flow.ts";
 import { Timeline } from "../../../src/actions/deploy/timeline.ts";
 import { webhookKey } from "../../../src/deploy-targets/standard-webhooks.ts";
 import { WebhookTarget } from "../../../src/deploy-targets/webhook.ts";
-import { octokitDeployments, type DeploymentsApi } from "../../../src/deployments/github.ts";
+import type { DeploymentsApi } from "../../../src/deployments/github.ts";
+import { octokitDeployments } from "../../../src/actions/deploy/deployments-api.ts";
 import type { ModelRef, ModelResolver, ResolvedModel } from "../../../src/deployments/model-ref.ts";
 import { parseSmokeTests } from "../../../src/deploy-checks/smoke.ts";
-import { ConfigurationError } from "../../../src/lib/errors.ts";
+import { ConfigurationError } from "../../../src/formats/errors.ts";
 import { createOctokit } from "../../../src/lib/octokit.ts";
 import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../services/github/index.ts";
 

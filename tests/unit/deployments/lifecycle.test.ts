@@ -3,7 +3,8 @@
 // guarantee, and two models sharing an environment.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentDeployment } from "../../../src/deployments/current.ts";
-import { octokitDeployments, type DeploymentsApi } from "../../../src/deployments/github.ts";
+import type { DeploymentsApi } from "../../../src/deployments/github.ts";
+import { octokitDeployments } from "../../../src/actions/deploy/deployments-api.ts";
 import { markInactive, openDeployment, withDeployment } from "../../../src/deployments/lifecycle.ts";
 import { createOctokit } from "../../../src/lib/octokit.ts";
 import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../services/github/index.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../../src/lib/errors.ts";
+import { InputError } from "../../../src/formats/errors.ts";
 import { Inputs } from "../../../src/lib/inputs.ts";
 
 function inputs(values: Record<string, string>): Inputs {
