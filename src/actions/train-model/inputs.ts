@@ -139,4 +139,3 @@ function envPassthrough(lines: string[]): string[] {
   }
   return names;
 }
-
