@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { gateCheckText, parseGateCheckText } from "../../../src/gate/check-marker.ts";
+import {
+  gateCheckText,
+  parseGateCheckText,
+  type GateCheckCandidate,
+} from "../../../src/gate/check-marker.ts";
 import { parseGateRecord, type GateRecord } from "../../../src/gate/gate-record.ts";
 import { decideGate, type SearchedPlace } from "../../../src/gate/gate-requirement.ts";
 import { GATE_REPORT_SCHEMA, GATE_REPORT_SCHEMA_VERSION } from "../../../src/gate/report.ts";
@@ -141,7 +145,9 @@ describe("decideGate", () => {
   });
 
   it("accepts a successful or neutral gate check run that embeds this record's sha256, and nothing less", () => {
-    const candidates = [{ model: "churn", recordSha256: OURS, verdict: "pass" as const, passed: true }];
+    const candidates: GateCheckCandidate[] = [
+      { model: "churn", recordSha256: OURS, verdict: "pass", passed: true },
+    ];
     const check = (conclusion: string | null, c = candidates): SearchedPlace => ({
       place: "gate check runs",
       evidence: [
