@@ -5,7 +5,7 @@
 // record, and the step's result still follows the verdict. A rejected token (401) or a missing
 // permission is the workflow's to fix: an error, returned so the caller can finish its files first.
 import * as core from "@actions/core";
-import type { GateCheckCandidate } from "../../gate/check-marker.ts";
+import { GATE_CHECK_NAME_PREFIX, type GateCheckCandidate } from "../../gate/check-marker.ts";
 import { gateArtifactName } from "../../gate/gate-record.ts";
 import { renderComment, type GateReport } from "../../gate/index.ts";
 import { ConfigurationError } from "../../lib/errors.ts";
@@ -132,7 +132,7 @@ async function checkRunStep(
         owner: target.owner,
         repo: target.repo,
         headSha: target.headSha,
-        name: `mlops gate: ${target.commentKey}`,
+        name: `${GATE_CHECK_NAME_PREFIX}${target.commentKey}`,
         detailsUrl: target.runUrl,
         ...(target.rulesFile ? { rulesFile: target.rulesFile } : {}),
         candidates: target.checkCandidates,
