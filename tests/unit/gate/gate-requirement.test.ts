@@ -155,9 +155,11 @@ describe("decideGate", () => {
       ],
     });
     expect(decideGate(OURS, "r", [check("success")]).passed).toBe(true);
-    expect(decideGate(OURS, "r", [check("neutral", [{ ...candidates[0]!, verdict: "warn" }])]).passed).toBe(
-      true,
-    );
+    expect(
+      decideGate(OURS, "r", [
+        check("neutral", [{ model: "churn", recordSha256: OURS, verdict: "warn", passed: true }]),
+      ]).passed,
+    ).toBe(true);
     expect(decideGate(OURS, "r", [check("failure")]).passed).toBe(false);
     expect(decideGate(OTHER, "r", [check("success")]).passed).toBe(false);
   });
