@@ -46,7 +46,12 @@ export async function publish(
 ): Promise<void> {
   const runnerTemp = resolve(env.RUNNER_TEMP ?? join(inputs.workspace, ".mlops-tmp"));
   const loaded = await core.group("Read the run record", () =>
-    loadRecord(inputs.record, { workspace: inputs.workspace, runnerTemp, roots: inputs.pathRoots }),
+    loadRecord(inputs.record, {
+      workspace: inputs.workspace,
+      runnerTemp,
+      roots: inputs.pathRoots,
+      ownRecord: env.MLOPS_RUN_RECORD,
+    }),
   );
   const { record } = loaded;
   const model = inputs.modelName ?? checkModelName(record.model.name, "model-name");

@@ -3,10 +3,10 @@
 // under model/ beside the record), or `artifact:<name>` of this run, downloaded here.
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { artifactServiceProblem } from "../../lib/artifacts.ts";
 import { ConfigurationError } from "../../lib/errors.ts";
-import { checkedFile, type PathRoots } from "../../lib/paths.ts";
+import { checkedFile, realPath, type PathRoots } from "../../lib/paths.ts";
 import { parseRunRecord } from "../../record/record-io.ts";
 import { ARTIFACT_MODEL_DIR, RUN_RECORD_FILE, type RunRecord } from "../../record/run-record.ts";
 import type { RecordSource } from "./inputs.ts";
@@ -23,7 +23,7 @@ export interface LoadedRecord {
 
 export async function loadRecord(
   source: RecordSource,
-  context: { workspace: string; runnerTemp: string; roots: PathRoots },
+  context: { workspace: string; runnerTemp: string; roots: PathRoots; ownRecord: string | undefined },
 ): Promise<LoadedRecord> {
   const path =
     source.kind === "file" ? source.path : await downloadRecordArtifact(source.name, context.runnerTemp);
@@ -38,21 +38,27 @@ export async function loadRecord(
     );
   }
   const record = parseRunRecord(bytes.toString("utf8"), label);
-  const packaged = join(dirname(path), ARTIFACT_MODEL_DIR);
+  // This job's own training output is at model.path in the workspace; a downloaded artifact (by us or
+  // by actions/download-artifact) has the files under model/ beside the record, with fresh mtimes.
   const inWorkspace = join(context.workspace, record.model.path);
-  const modelRoot =
-    source.kind === "file" && existsSync(inWorkspace)
-      ? record.model.kind === "file"
-        ? dirname(inWorkspace)
-        : inWorkspace
-      : packaged;
+  const local = source.kind === "file" && existsSync(inWorkspace);
+  const modelRoot = local
+    ? record.model.kind === "file"
+      ? dirname(inWorkspace)
+      : inWorkspace
+    : join(dirname(path), ARTIFACT_MODEL_DIR);
   if (existsSync(modelRoot)) checkedFile(`The model folder of ${label}`, modelRoot, context.roots);
   return {
     record,
     bytes,
     label,
     modelRoot,
-    writtenAtMs: source.kind === "file" && modelRoot !== packaged ? (await stat(path)).mtimeMs : undefined,
+    // Only this job's own record (train-model set MLOPS_RUN_RECORD to it) dates its files: a download
+    // gives every file the time it was extracted.
+    writtenAtMs:
+      local && context.ownRecord !== undefined && realPath(resolve(context.ownRecord)) === realPath(path)
+        ? (await stat(path)).mtimeMs
+        : undefined,
   };
 }
 
