@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createGateCheckRun } from "../../../src/actions/evaluate-gate/check-run.ts";
 import { requireGate, type GateSearch } from "../../../src/actions/publish-model/gate-evidence.ts";
 import { evaluateGate } from "../../../src/gate/evaluate.ts";
@@ -22,7 +22,6 @@ const head = fakeSha("trained commit");
 
 describe("requireGate", () => {
   let double: GitHubDouble;
-  let saved: { api?: string; token?: string; url?: string };
   let runnerTemp: string;
 
   beforeEach(async () => {
@@ -30,27 +29,15 @@ describe("requireGate", () => {
     double.addToken("ghs_bot");
     double.addToken("ghs_noread", { permissions: { ...readOnlyPermissions(), checks: "none" } });
     double.state.seedCommits(REPO, head);
-    saved = {
-      api: process.env.GITHUB_API_URL,
-      token: process.env.ACTIONS_RUNTIME_TOKEN,
-      url: process.env.ACTIONS_RESULTS_URL,
-    };
-    process.env.GITHUB_API_URL = double.url;
+    vi.stubEnv("GITHUB_API_URL", double.url);
     // No artifact service in this test: the artifact place reports why it was not searched.
-    delete process.env.ACTIONS_RUNTIME_TOKEN;
-    delete process.env.ACTIONS_RESULTS_URL;
+    vi.stubEnv("ACTIONS_RUNTIME_TOKEN", undefined);
+    vi.stubEnv("ACTIONS_RESULTS_URL", undefined);
     runnerTemp = mkdtempSync(join(tmpdir(), "mlops-rt-"));
   });
 
   afterEach(async () => {
-    for (const [key, value] of [
-      ["GITHUB_API_URL", saved.api],
-      ["ACTIONS_RUNTIME_TOKEN", saved.token],
-      ["ACTIONS_RESULTS_URL", saved.url],
-    ] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    vi.unstubAllEnvs();
     double.assertNoViolations();
     await double.close();
   });
@@ -99,7 +86,7 @@ describe("requireGate", () => {
     await gateCheck("accuracy >= 0.95");
     const refused = requireGate(search());
     await expect(refused).rejects.toThrow(ConfigurationError);
-    const message = await refused.catch((e: Error) => e.message);
+    const message = await refused.catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
     expect(message).toMatch(/^The gate did not pass the run record mlops-run\.json/);
     expect(message).toContain(`- $RUNNER_TEMP/mlops/ (${join(runnerTemp, "mlops")}): no gate record`);
     expect(message).toMatch(
