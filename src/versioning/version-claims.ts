@@ -164,13 +164,19 @@ export class VersionClaims {
     const same = known.find(
       (k) => k.claim?.modelDigest === request.modelDigest && k.claim.model === request.model,
     );
-    if (same?.claim)
+    if (same?.claim) {
+      if (request.version !== undefined && same.version !== request.version) {
+        throw new ConfigurationError(
+          `Model digest ${request.modelDigest} of '${request.model}' is already version ${same.version} (${claimRef(request.model, same.version)}); a model gets one version. Use 'aliases' to give it another name, or set 'version' to ${same.version} or 'auto'.`,
+        );
+      }
       return {
         version: same.version,
         ref: claimRef(request.model, same.version),
         state: "existing",
         claim: same.claim,
       };
+    }
 
     if (request.version !== undefined) {
       const taken = known.find((k) => k.version === request.version);

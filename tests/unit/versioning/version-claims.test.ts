@@ -144,6 +144,10 @@ describe("VersionClaims", () => {
     await expect(taken).rejects.toThrow(
       /Version 1\.2\.0 of 'churn' is already taken \(refs\/tags\/mlops\/churn\/1\.2\.0, by run 7 \(attempt 1\) of acme\/churn for model digest sha256:a{64}\); versions never change\. Set 'version' to another version/,
     );
+    // The same model under a second version name is refused: aliases are for that.
+    await expect(claims().claim(request({ version: "1.3.0" }))).rejects.toThrow(
+      /Model digest sha256:a{64} of 'churn' is already version 1\.2\.0 .*Use 'aliases' to give it another name/,
+    );
     // auto continues after explicit versions without counting them.
     expect((await claims().claim(request({ modelDigest: digest("c") }))).version).toBe("v1");
   });
