@@ -10,6 +10,7 @@
 import * as core from "@actions/core";
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
+import type { GateCheckCandidate } from "../../gate/check-marker.ts";
 import { gateArtifactName, type GateRecord } from "../../gate/gate-record.ts";
 import { GATE_RECORD_SCHEMA, GATE_RECORD_SCHEMA_VERSION } from "../../gate/gate-record.ts";
 import {
@@ -101,6 +102,7 @@ export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.e
       runUrl: run.runUrl,
       commentKey,
       rulesFile: inputs.rules.file,
+      checkCandidates: checkCandidates(record),
     },
     report,
     run.github,
@@ -108,6 +110,16 @@ export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.e
   await writeFileAtomic(files.recordPath, recordText(withPostedOutcome(record, published.comment)));
   if (published.problem) throw published.problem;
   return { ...files, report, comment: published.comment };
+}
+
+/** Candidates judged on a run record, with their verdicts: what the check run embeds for publish-model. */
+function checkCandidates(record: GateRecord): GateCheckCandidate[] {
+  return record.candidates.flatMap((c) => {
+    const reported = record.report.candidates.find((r) => r.label === c.label);
+    return c.recordSha256 && reported
+      ? [{ model: c.model, recordSha256: c.recordSha256, verdict: reported.verdict, passed: reported.passed }]
+      : [];
+  });
 }
 
 function gateRun(inputs: GateInputs, env: NodeJS.ProcessEnv): GateRun {

@@ -5,6 +5,7 @@
 // record, and the step's result still follows the verdict. A rejected token (401) or a missing
 // permission is the workflow's to fix: an error, returned so the caller can finish its files first.
 import * as core from "@actions/core";
+import { GATE_CHECK_NAME_PREFIX, type GateCheckCandidate } from "../../gate/check-marker.ts";
 import { gateArtifactName } from "../../gate/gate-record.ts";
 import { renderComment, type GateReport } from "../../gate/index.ts";
 import { ConfigurationError } from "../../lib/errors.ts";
@@ -28,6 +29,8 @@ export interface PublishTarget {
   runUrl: string;
   commentKey: string;
   rulesFile: string | undefined;
+  /** Candidates judged on a run record, for the check run's text (publish-model's require-gate). */
+  checkCandidates: readonly GateCheckCandidate[];
 }
 
 export interface Published {
@@ -129,9 +132,10 @@ async function checkRunStep(
         owner: target.owner,
         repo: target.repo,
         headSha: target.headSha,
-        name: `mlops gate: ${target.commentKey}`,
+        name: `${GATE_CHECK_NAME_PREFIX}${target.commentKey}`,
         detailsUrl: target.runUrl,
         ...(target.rulesFile ? { rulesFile: target.rulesFile } : {}),
+        candidates: target.checkCandidates,
       },
       report,
       summary,

@@ -1,2 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
-import{j as a,k as b,l as c,m as d}from"./chunk-GLMZ5WAE.js";import"./chunk-G4GIUDTU.js";import"./chunk-O6PJMKEU.js";import"./chunk-MD7WIQGI.js";import"./chunk-IM4UYUM2.js";import"./chunk-3MBX323B.js";import"./chunk-JT56ETPC.js";import"./chunk-536KZRXN.js";import"./chunk-YQQXVDUK.js";import"./chunk-JORFCKIY.js";export{b as findBaseline,a as gate,c as judge,d as runUrl};
