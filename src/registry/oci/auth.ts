@@ -79,7 +79,9 @@ export class Authenticator {
   async #fetchToken(params: Record<string, string>, scopes: readonly string[]): Promise<string> {
     const realm = new URL(params.realm ?? "");
     if (realm.protocol !== "https:" && !(realm.protocol === "http:" && isLoopbackHost(realm.hostname))) {
-      throw new ConfigurationError(`Registry ${this.#host} sends its token realm to ${realm.origin} over plain http; refusing to send credentials there.`);
+      throw new ConfigurationError(
+        `Registry ${this.#host} sends its token realm to ${realm.origin} over plain http; refusing to send credentials there.`,
+      );
     }
     this.tokenRequests++;
     const credentials = this.#credentials;
@@ -114,7 +116,9 @@ export class Authenticator {
       );
     }
     if (response.status !== 200) {
-      throw new Error(`Token service ${realm.origin}${realm.pathname} answered ${response.status}: ${brief(text)}`);
+      throw new Error(
+        `Token service ${realm.origin}${realm.pathname} answered ${response.status}: ${brief(text)}`,
+      );
     }
     const body = JSON.parse(text) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;

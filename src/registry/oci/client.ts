@@ -6,7 +6,7 @@ import { rename, rm } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ConfigurationError } from "../../lib/errors.ts";
-import { Authenticator, brief, CredentialError } from "./auth.ts";
+import { Authenticator, brief, CredentialError, parseChallenge } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
 import { accessDenied, RegistryError, unexpected, type Intent } from "./errors.ts";
 import { header, send, type HttpResponse, type RequestBody } from "./http.ts";
@@ -113,7 +113,9 @@ function checkDigest(digest: string): void {
 
 function checkReference(reference: string): void {
   if (!DIGEST.test(reference) && !TAG.test(reference)) {
-    throw new ConfigurationError(`${JSON.stringify(reference)} is neither an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}) nor a sha256 digest.`);
+    throw new ConfigurationError(
+      `${JSON.stringify(reference)} is neither an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}) nor a sha256 digest.`,
+    );
   }
 }
 
@@ -148,16 +150,27 @@ class RegistryClient implements OciClient, UploadContext {
 
   /** One request with authentication (challenge → token → retry; refresh on a later 401). */
   async request(request: RegistryRequest): Promise<HttpResponse> {
-    const scopes = [`repository:${this.repository}:${request.intent === "push" ? "pull,push" : "pull"}`, ...(request.scopes ?? [])];
+    const scopes = [
+      `repository:${this.repository}:${request.intent === "push" ? "pull,push" : "pull"}`,
+      ...(request.scopes ?? []),
+    ];
     const url = typeof request.url === "string" ? new URL(request.url, this.location.origin) : request.url;
-    let answered = false;
+    let answers = 0;
     for (;;) {
       const authorization = this.#auth.authorization(scopes);
-      const headers = { "user-agent": "mlops-actions", ...request.headers, ...(authorization ? { authorization } : {}) };
-      const response = await this.#sendRetrying({ method: request.method, url, headers, body: request.body }, request.retry ?? false);
-      if (response.status !== 401 || answered) return this.#refusal(response, request.intent, answered);
+      const headers = {
+        "user-agent": "mlops-actions",
+        ...request.headers,
+        ...(authorization ? { authorization } : {}),
+      };
+      const response = await this.#sendRetrying(
+        { method: request.method, url, headers, body: request.body },
+        request.retry ?? false,
+      );
+      if (response.status !== 401 || !mayAnswer(response, answers))
+        return this.#refusal(response, request.intent, answers > 0);
       await response.discard();
-      answered = true;
+      answers++;
       if (!(await this.#auth.answer(response, scopes))) return this.#refusal(response, request.intent, true);
     }
   }
@@ -194,7 +207,12 @@ class RegistryClient implements OciClient, UploadContext {
   /** Before a push, HEAD asks for the push scope already: one token serves the whole upload. */
   async #headBlob(digest: string, intent: Intent): Promise<boolean> {
     checkDigest(digest);
-    const response = await this.request({ method: "HEAD", url: this.path(`blobs/${digest}`), intent, retry: true });
+    const response = await this.request({
+      method: "HEAD",
+      url: this.path(`blobs/${digest}`),
+      intent,
+      retry: true,
+    });
     await response.discard();
     if (response.status === 200) return true;
     if (response.status === 404) return false;
@@ -203,8 +221,10 @@ class RegistryClient implements OciClient, UploadContext {
 
   async pushBlob(blob: BlobSource, options: { mountFrom?: string } = {}): Promise<PushBlobResult> {
     checkDigest(blob.digest);
-    if ((blob.path === undefined) === (blob.data === undefined)) throw new Error("pushBlob needs exactly one of path and data");
-    if (blob.data !== undefined && blob.data.length !== blob.size) throw new Error(`pushBlob: ${blob.data.length} bytes given, size says ${blob.size}`);
+    if ((blob.path === undefined) === (blob.data === undefined))
+      throw new Error("pushBlob needs exactly one of path and data");
+    if (blob.data !== undefined && blob.data.length !== blob.size)
+      throw new Error(`pushBlob: ${blob.data.length} bytes given, size says ${blob.size}`);
     const result = { digest: blob.digest, size: blob.size };
     if (await this.#headBlob(blob.digest, "push")) return { ...result, uploaded: false, mounted: false };
     const mounted = await uploadBlob(this, blob, options.mountFrom);
@@ -213,9 +233,15 @@ class RegistryClient implements OciClient, UploadContext {
 
   async pullBlob(blob: { digest: string; size?: number }, file: string): Promise<void> {
     checkDigest(blob.digest);
-    let response = await this.request({ method: "GET", url: this.path(`blobs/${blob.digest}`), intent: "pull", retry: true });
+    let response = await this.request({
+      method: "GET",
+      url: this.path(`blobs/${blob.digest}`),
+      intent: "pull",
+      retry: true,
+    });
     response = await this.#followRedirects(response);
-    if (response.status !== 200) throw await unexpected(response, `GET blob ${blob.digest} from ${this.repository}`);
+    if (response.status !== 200)
+      throw await unexpected(response, `GET blob ${blob.digest} from ${this.repository}`);
     const temp = `${file}.partial-${randomBytes(4).toString("hex")}`;
     const hash = createHash("sha256");
     let size = 0;
@@ -261,7 +287,8 @@ class RegistryClient implements OciClient, UploadContext {
     checkReference(reference);
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
     const digest = sha256Digest(bytes);
-    if (DIGEST.test(reference) && reference !== digest) throw new Error(`putManifest: body digest ${digest} is not ${reference}`);
+    if (DIGEST.test(reference) && reference !== digest)
+      throw new Error(`putManifest: body digest ${digest} is not ${reference}`);
     const response = await this.request({
       method: "PUT",
       url: this.path(`manifests/${reference}`),
@@ -270,11 +297,16 @@ class RegistryClient implements OciClient, UploadContext {
       body: bytes,
       retry: true,
     });
-    if (response.status !== 201) throw await unexpected(response, `PUT manifest ${this.repository}:${reference}`);
+    if (response.status !== 201)
+      throw await unexpected(response, `PUT manifest ${this.repository}:${reference}`);
     await response.discard();
     const echoed = header(response.headers, "docker-content-digest");
     if (echoed !== undefined && echoed !== digest) {
-      throw new RegistryError(`Registry stored manifest ${this.repository}:${reference} as ${echoed}, not ${digest}`, 201, undefined);
+      throw new RegistryError(
+        `Registry stored manifest ${this.repository}:${reference} as ${echoed}, not ${digest}`,
+        201,
+        undefined,
+      );
     }
     return digest;
   }
@@ -292,21 +324,30 @@ class RegistryClient implements OciClient, UploadContext {
       await response.discard();
       return undefined;
     }
-    if (response.status !== 200) throw await unexpected(response, `GET manifest ${this.repository}:${reference}`);
+    if (response.status !== 200)
+      throw await unexpected(response, `GET manifest ${this.repository}:${reference}`);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.stream as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > MAX_MANIFEST_BYTES) {
         response.stream.destroy();
-        throw new RegistryError(`Manifest ${this.repository}:${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`, 200, undefined);
+        throw new RegistryError(
+          `Manifest ${this.repository}:${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`,
+          200,
+          undefined,
+        );
       }
       chunks.push(chunk);
     }
     const body = Buffer.concat(chunks);
     const digest = sha256Digest(body);
     if (DIGEST.test(reference) && digest !== reference) {
-      throw new RegistryError(`Manifest ${this.repository}@${reference} arrived with digest ${digest}: refusing it.`, 200, "DIGEST_INVALID");
+      throw new RegistryError(
+        `Manifest ${this.repository}@${reference} arrived with digest ${digest}: refusing it.`,
+        200,
+        "DIGEST_INVALID",
+      );
     }
     const mediaType = header(response.headers, "content-type")?.split(";")[0]?.trim() ?? mediaTypeOf(body);
     return { digest, mediaType, body };
@@ -323,12 +364,15 @@ class RegistryClient implements OciClient, UploadContext {
     });
     await response.discard();
     if (response.status === 404) return undefined;
-    if (response.status !== 200) throw await unexpected(response, `HEAD manifest ${this.repository}:${reference}`);
+    if (response.status !== 200)
+      throw await unexpected(response, `HEAD manifest ${this.repository}:${reference}`);
     const digest = header(response.headers, "docker-content-digest");
     if (digest === undefined) {
       // Some registries omit the digest on HEAD: read the manifest instead.
       const manifest = await this.getManifest(reference);
-      return manifest && { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.body.length };
+      return (
+        manifest && { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.body.length }
+      );
     }
     return {
       digest,
@@ -341,7 +385,12 @@ class RegistryClient implements OciClient, UploadContext {
     const tags: string[] = [];
     let next: string | URL | undefined = this.path("tags/list?n=1000");
     while (next !== undefined) {
-      const response: HttpResponse = await this.request({ method: "GET", url: next, intent: "pull", retry: true });
+      const response: HttpResponse = await this.request({
+        method: "GET",
+        url: next,
+        intent: "pull",
+        retry: true,
+      });
       if (response.status === 404) {
         await response.discard();
         return tags;
@@ -354,6 +403,16 @@ class RegistryClient implements OciClient, UploadContext {
     }
     return tags;
   }
+}
+
+/**
+ * The first 401 is a challenge to answer; another is answered again only when the registry says the token
+ * itself is bad (RFC 6750 `error="invalid_token"`: expired or revoked), never for `insufficient_scope`.
+ */
+function mayAnswer(response: HttpResponse, answers: number): boolean {
+  if (answers === 0) return true;
+  const challenge = parseChallenge(header(response.headers, "www-authenticate"));
+  return answers < 3 && challenge?.params.error === "invalid_token";
 }
 
 function mediaTypeOf(body: Buffer): string {

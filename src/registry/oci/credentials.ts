@@ -31,7 +31,12 @@ export interface CredentialOptions {
 
 export const GHCR_HOST = "ghcr.io";
 const DOCKER_HUB = "docker.io";
-const DOCKER_HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
+const DOCKER_HUB_ALIASES = new Set([
+  "docker.io",
+  "index.docker.io",
+  "registry-1.docker.io",
+  "registry.hub.docker.com",
+]);
 
 export function defaultDockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.DOCKER_CONFIG ?? join(homedir(), ".docker");
@@ -43,8 +48,16 @@ export async function resolveCredentials(options: CredentialOptions): Promise<Cr
   const password = options.password ?? "";
   if (username !== "" || password !== "") {
     if (username === "" || password === "") {
-      const [missing, given] = username === "" ? ["registry-username", "registry-password"] : ["registry-password", "registry-username"];
-      throw new InputError(missing, "", `is empty while ${given} is set`, `Set both registry-username and registry-password, or neither.`);
+      const [missing, given] =
+        username === ""
+          ? ["registry-username", "registry-password"]
+          : ["registry-password", "registry-username"];
+      throw new InputError(
+        missing,
+        "",
+        `is empty while ${given} is set`,
+        `Set both registry-username and registry-password, or neither.`,
+      );
     }
     return { username, password, source: "the inputs registry-username and registry-password" };
   }
@@ -81,7 +94,10 @@ export async function dockerConfigCredentials(path: string, host: string): Promi
   try {
     config = JSON.parse(text) as typeof config;
   } catch (error) {
-    throw new ConfigurationError(`${path} is not valid JSON (${(error as Error).message}); fix or remove it, or pass registry-username and registry-password.`, { file: path });
+    throw new ConfigurationError(
+      `${path} is not valid JSON (${(error as Error).message}); fix or remove it, or pass registry-username and registry-password.`,
+      { file: path },
+    );
   }
   const wanted = registryKey(host);
   const entry = Object.entries(config.auths ?? {}).find(([key]) => registryKey(key) === wanted)?.[1];
@@ -94,7 +110,10 @@ export async function dockerConfigCredentials(path: string, host: string): Promi
     const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon <= 0) {
-      throw new ConfigurationError(`${source} has an 'auth' value that is not base64 of user:password; log in again (docker/login-action) or pass registry-username and registry-password.`, { file: path });
+      throw new ConfigurationError(
+        `${source} has an 'auth' value that is not base64 of user:password; log in again (docker/login-action) or pass registry-username and registry-password.`,
+        { file: path },
+      );
     }
     return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source };
   }
@@ -104,6 +123,10 @@ export async function dockerConfigCredentials(path: string, host: string): Promi
 
 /** `https://index.docker.io/v1/` → `docker.io`, `https://GHCR.io` → `ghcr.io`: how config keys match hosts. */
 function registryKey(value: string): string {
-  const host = value.trim().replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
+  const host = value
+    .trim()
+    .replace(/^[a-z]+:\/\//i, "")
+    .replace(/\/.*$/, "")
+    .toLowerCase();
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host;
 }

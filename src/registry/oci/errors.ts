@@ -38,7 +38,13 @@ export function errorCode(text: string): string | undefined {
   }
 }
 
-export function accessDenied(host: string, repository: string, intent: Intent, status: number, detail: string): RegistryAccessError {
+export function accessDenied(
+  host: string,
+  repository: string,
+  intent: Intent,
+  status: number,
+  detail: string,
+): RegistryAccessError {
   const what = `Registry ${host} denied ${intent} access to ${repository} (HTTP ${status}: ${detail}).`;
   if (intent === "push") {
     return new RegistryAccessError(
@@ -60,5 +66,9 @@ export function accessDenied(host: string, repository: string, intent: Intent, s
 export async function unexpected(response: HttpResponse, what: string): Promise<RegistryError> {
   const text = await response.text(64 * 1024);
   const code = errorCode(text);
-  return new RegistryError(`${what}: registry answered ${response.status}: ${brief(text)}`, response.status, code);
+  return new RegistryError(
+    `${what}: registry answered ${response.status}: ${brief(text)}`,
+    response.status,
+    code,
+  );
 }

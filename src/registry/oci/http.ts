@@ -57,7 +57,9 @@ export function send(request: HttpRequest): Promise<HttpResponse> {
     const req = transport.request(url, { method: request.method, headers, agent }, (res) => {
       resolve(wrap(res, url));
     });
-    req.setTimeout(RESPONSE_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${RESPONSE_TIMEOUT_MS / 1000} s`)));
+    req.setTimeout(RESPONSE_TIMEOUT_MS, () =>
+      req.destroy(new Error(`no answer within ${RESPONSE_TIMEOUT_MS / 1000} s`)),
+    );
     req.on("error", reject);
     if (body === undefined || Buffer.isBuffer(body)) {
       req.end(body);
@@ -67,7 +69,11 @@ export function send(request: HttpRequest): Promise<HttpResponse> {
       req.end();
       return;
     }
-    const file = createReadStream(body.path, { start: body.start, end: body.end - 1, highWaterMark: READ_CHUNK });
+    const file = createReadStream(body.path, {
+      start: body.start,
+      end: body.end - 1,
+      highWaterMark: READ_CHUNK,
+    });
     file.on("error", (error) => req.destroy(error));
     req.on("close", () => file.destroy());
     file.pipe(req);
@@ -90,7 +96,7 @@ function wrap(res: IncomingMessage, url: URL): HttpResponse {
       return Buffer.concat(chunks).toString("utf8").slice(0, limit);
     },
     async discard() {
-      if (res.complete) return;
+      if (res.readableEnded || res.destroyed) return;
       res.resume();
       await new Promise<void>((resolve) => {
         res.once("end", resolve);

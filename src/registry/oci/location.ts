@@ -28,13 +28,23 @@ export function parseRegistryUrl(value: string, input = "registry-url"): Registr
   const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
   const scheme = schemeMatch?.[1]?.toLowerCase() ?? "https";
   if (scheme !== "https" && scheme !== "http") {
-    throw new InputError(input, value, `has the scheme ${scheme}://`, "Use https:// (the default) or, for a registry on this machine, http://.");
+    throw new InputError(
+      input,
+      value,
+      `has the scheme ${scheme}://`,
+      "Use https:// (the default) or, for a registry on this machine, http://.",
+    );
   }
   let url: URL;
   try {
     url = new URL(schemeMatch ? text : `https://${text}`);
   } catch {
-    throw new InputError(input, value, "is not a registry address", "Give a registry and path, e.g. ghcr.io/<owner>/<repo>.");
+    throw new InputError(
+      input,
+      value,
+      "is not a registry address",
+      "Give a registry and path, e.g. ghcr.io/<owner>/<repo>.",
+    );
   }
   if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
     throw new InputError(
@@ -52,7 +62,9 @@ export function parseRegistryUrl(value: string, input = "registry-url"): Registr
       "Use https:// (credentials and model bytes would travel unencrypted); http:// is allowed only for localhost, 127.0.0.1 and [::1].",
     );
   }
-  const namespace = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "").toLowerCase();
+  const namespace = decodeURIComponent(url.pathname)
+    .replace(/^\/+|\/+$/g, "")
+    .toLowerCase();
   for (const component of namespace === "" ? [] : namespace.split("/")) {
     if (!COMPONENT.test(component)) {
       throw new InputError(

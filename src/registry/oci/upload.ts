@@ -55,8 +55,15 @@ function unwrap(error: unknown, ctx: UploadContext, blob: BlobSource): unknown {
   );
 }
 
-async function startUpload(ctx: UploadContext, digest: string, mountFrom: string | undefined): Promise<URL | "mounted"> {
-  const query = mountFrom === undefined ? "" : `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}`;
+async function startUpload(
+  ctx: UploadContext,
+  digest: string,
+  mountFrom: string | undefined,
+): Promise<URL | "mounted"> {
+  const query =
+    mountFrom === undefined
+      ? ""
+      : `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}`;
   const response = await ctx.request({
     method: "POST",
     url: ctx.path(`blobs/uploads/${query}`),
@@ -75,7 +82,12 @@ async function startUpload(ctx: UploadContext, digest: string, mountFrom: string
 
 function nextLocation(response: HttpResponse): URL {
   const location = header(response.headers, "location");
-  if (!location) throw new RegistryError(`${response.url.pathname}: ${response.status} without a Location`, response.status, undefined);
+  if (!location)
+    throw new RegistryError(
+      `${response.url.pathname}: ${response.status} without a Location`,
+      response.status,
+      undefined,
+    );
   return new URL(location, response.url);
 }
 
@@ -127,7 +139,12 @@ interface UploadState {
   offset: number;
 }
 
-async function putChunks(ctx: UploadContext, blob: BlobSource, first: URL, chunkBytes: number): Promise<void> {
+async function putChunks(
+  ctx: UploadContext,
+  blob: BlobSource,
+  first: URL,
+  chunkBytes: number,
+): Promise<void> {
   let state: UploadState = { location: first, offset: 0 };
   let failures = 0;
   while (state.offset < blob.size) {
@@ -142,7 +159,8 @@ async function putChunks(ctx: UploadContext, blob: BlobSource, first: URL, chunk
         body: bodyOf(blob, state.offset, end),
       });
     } catch (error) {
-      if (++failures >= MAX_FAILURES) throw new UploadLost(`PATCH at ${state.offset}: ${(error as Error).message}`);
+      if (++failures >= MAX_FAILURES)
+        throw new UploadLost(`PATCH at ${state.offset}: ${(error as Error).message}`);
       state = await uploadStatus(ctx, state.location);
       continue;
     }
@@ -150,11 +168,13 @@ async function putChunks(ctx: UploadContext, blob: BlobSource, first: URL, chunk
       await response.discard();
       const reported = await uploadStatus(ctx, state.location);
       if (reported.offset === state.offset) throw chunkTooLarge(ctx, end - state.offset);
-      if (++failures >= MAX_FAILURES) throw new UploadLost(`416 at ${state.offset}, registry holds ${reported.offset}`);
+      if (++failures >= MAX_FAILURES)
+        throw new UploadLost(`416 at ${state.offset}, registry holds ${reported.offset}`);
       state = reported;
       continue;
     }
-    if (response.status !== 202) throw await unexpected(response, `PATCH blob upload ${blob.digest} at ${state.offset}`);
+    if (response.status !== 202)
+      throw await unexpected(response, `PATCH blob upload ${blob.digest} at ${state.offset}`);
     await response.discard();
     failures = 0;
     state = { location: nextLocation(response), offset: rangeEnd(response) ?? end };
@@ -175,13 +195,22 @@ async function uploadStatus(ctx: UploadContext, location: URL): Promise<UploadSt
   const response = await ctx.request({ method: "GET", url: location, intent: "push", retry: true });
   if (response.status === 204 || response.status === 202) {
     await response.discard();
-    return { location: header(response.headers, "location") ? nextLocation(response) : location, offset: rangeEnd(response) ?? 0 };
+    return {
+      location: header(response.headers, "location") ? nextLocation(response) : location,
+      offset: rangeEnd(response) ?? 0,
+    };
   }
   const text = await response.text(64 * 1024);
   if (response.status === 404 || errorCode(text)?.startsWith("BLOB_UPLOAD") === true) {
-    throw new UploadLost(`the registry no longer knows the upload (${response.status} ${errorCode(text) ?? ""})`);
+    throw new UploadLost(
+      `the registry no longer knows the upload (${response.status} ${errorCode(text) ?? ""})`,
+    );
   }
-  throw new RegistryError(`GET upload status ${location.pathname}: ${response.status} ${text.slice(0, 300)}`, response.status, errorCode(text));
+  throw new RegistryError(
+    `GET upload status ${location.pathname}: ${response.status} ${text.slice(0, 300)}`,
+    response.status,
+    errorCode(text),
+  );
 }
 
 /** `Range: 0-1048575` → 1048576 (the next offset). `0-0` on an empty upload means nothing held. */

@@ -55,7 +55,10 @@ function configText(storage: string, auth: TokenAuthConfig | undefined): string 
 }
 
 /** Start docker-registry with its config in `dir` and its storage in `dir/storage`. */
-export async function startDockerRegistry(dir: string, auth?: TokenAuthConfig): Promise<DockerRegistryProcess> {
+export async function startDockerRegistry(
+  dir: string,
+  auth?: TokenAuthConfig,
+): Promise<DockerRegistryProcess> {
   const storage = join(dir, "storage");
   const configPath = join(dir, "config.yml");
   await writeFile(configPath, configText(storage, auth));
@@ -77,11 +80,20 @@ export async function startDockerRegistry(dir: string, auth?: TokenAuthConfig): 
   };
   try {
     const origin = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`docker-registry did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)), STARTUP_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`docker-registry did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)),
+        STARTUP_TIMEOUT_MS,
+      );
       child.once("error", (error) => {
         clearTimeout(timer);
         const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-        reject(missing ? new Error(`${DOCKER_REGISTRY} is not installed: apt-get install docker-registry (or run npm test, which installs it).`) : error);
+        reject(
+          missing
+            ? new Error(
+                `${DOCKER_REGISTRY} is not installed: apt-get install docker-registry (or run npm test, which installs it).`,
+              )
+            : error,
+        );
       });
       child.once("exit", (code) => {
         clearTimeout(timer);
@@ -100,7 +112,8 @@ export async function startDockerRegistry(dir: string, auth?: TokenAuthConfig): 
     });
     const probe = await fetch(`${origin}/v2/`);
     await probe.arrayBuffer();
-    if (probe.status !== 200 && probe.status !== 401) throw new Error(`docker-registry /v2/ answered ${probe.status}`);
+    if (probe.status !== 200 && probe.status !== 401)
+      throw new Error(`docker-registry /v2/ answered ${probe.status}`);
     return { origin, storage, close };
   } catch (error) {
     await close();

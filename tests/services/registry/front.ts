@@ -75,40 +75,55 @@ export class Front {
     }
     const declared = Number(req.headers["content-length"] ?? 0);
     if (req.method === "PATCH" && declared > GHCR_MAX_PATCH_BYTES) {
+      // Read the body, then refuse it: the connection stays usable, as behind ghcr.io's edge.
       entry.status = 416;
-      res.writeHead(416, { "content-type": "application/json", connection: "close" });
-      res.end(JSON.stringify({ errors: [{ code: "RANGE_INVALID", message: "chunk too large" }] }), () => req.destroy());
+      req.resume();
+      req.once("end", () => {
+        res.writeHead(416, { "content-type": "application/json" });
+        res.end(JSON.stringify({ errors: [{ code: "RANGE_INVALID", message: "chunk too large" }] }));
+      });
       return;
     }
     const fault = this.#faults.find((f) => f.method === req.method && (f.times ?? 1) > 0);
     if (fault !== undefined) fault.times = (fault.times ?? 1) - 1;
     this.#faults = this.#faults.filter((f) => (f.times ?? 1) > 0);
     if (fault !== undefined && !fault.forwardPartial) {
-      this.#dropAfter(req, entry, fault.afterBytes, () => undefined);
+      this.#dropAfter(req, entry, fault.afterBytes);
       return;
     }
     this.#forward(req, res, entry, fault);
   }
 
-  #dropAfter(req: IncomingMessage, entry: LoggedRequest, afterBytes: number, onDrop: () => void): void {
+  #dropAfter(req: IncomingMessage, entry: LoggedRequest, afterBytes: number): void {
     let seen = 0;
     const check = (chunk: Buffer): void => {
       seen += chunk.length;
       if (seen >= afterBytes) {
         req.off("data", check);
         entry.dropped = true;
-        onDrop();
         req.socket.destroy();
       }
     };
     req.on("data", check);
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, entry: LoggedRequest, fault: DropFault | undefined): void {
+  #forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: LoggedRequest,
+    fault: DropFault | undefined,
+  ): void {
     const upstream = this.#upstream;
     if (upstream === undefined) throw new Error("front: no upstream registry set");
     const out = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: this.#agent },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent: this.#agent,
+      },
       (answer) => {
         entry.status = answer.statusCode ?? 0;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -131,7 +146,6 @@ export class Front {
       if (sent >= fault.afterBytes) {
         entry.dropped = true;
         // Let the partial bytes reach the registry before the upstream connection goes.
-        out.once("drain", () => undefined);
         setImmediate(() => {
           out.destroy();
           req.socket.destroy();

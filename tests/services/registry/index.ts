@@ -8,7 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDockerRegistry, type DockerRegistryProcess } from "./docker-registry.ts";
 import { Front, type DropFault, type LoggedRequest } from "./front.ts";
-import { makeSigningMaterial, TOKEN_ISSUER, TOKEN_SERVICE, TokenService, type RegistryUser } from "./token-service.ts";
+import {
+  makeSigningMaterial,
+  TOKEN_ISSUER,
+  TOKEN_SERVICE,
+  TokenService,
+  type RegistryUser,
+} from "./token-service.ts";
 
 export { GHCR_MAX_PATCH_BYTES, type DropFault, type LoggedRequest } from "./front.ts";
 export type { Action, RegistryUser, TokenRequestLog } from "./token-service.ts";
@@ -20,6 +26,8 @@ export interface TestRegistry {
   host: string;
   /** docker-registry itself, behind the front. */
   registryOrigin: string;
+  /** docker-registry's storage folder (blobs under docker/registry/v2/blobs/sha256/<2>/<hex>/data). */
+  storage: string;
   /** Present when auth is on. */
   tokens: TokenService | undefined;
   /** Every request the front saw. */
@@ -47,7 +55,12 @@ export async function startTestRegistry(options: { auth?: boolean } = {}): Promi
     const origin = await front.listen();
     registry = await startDockerRegistry(
       dir,
-      tokens && { realm: `${origin}/token`, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: join(dir, "token-cert.pem") },
+      tokens && {
+        realm: `${origin}/token`,
+        service: TOKEN_SERVICE,
+        issuer: TOKEN_ISSUER,
+        rootCertBundle: join(dir, "token-cert.pem"),
+      },
     );
     front.setUpstream(registry.origin);
     const started = { front, registry };
@@ -55,6 +68,7 @@ export async function startTestRegistry(options: { auth?: boolean } = {}): Promi
       origin,
       host: new URL(origin).host,
       registryOrigin: registry.origin,
+      storage: registry.storage,
       tokens,
       log: front.log,
       addUser: (user) => {
@@ -64,7 +78,10 @@ export async function startTestRegistry(options: { auth?: boolean } = {}): Promi
       drop: (fault) => started.front.drop(fault),
       requests: (repository, method, pathPattern) =>
         started.front.log.filter(
-          (r) => r.method === method && r.path.startsWith(`/v2/${repository}/`) && (pathPattern === undefined || pathPattern.test(r.path)),
+          (r) =>
+            r.method === method &&
+            r.path.startsWith(`/v2/${repository}/`) &&
+            (pathPattern === undefined || pathPattern.test(r.path)),
         ),
       async close() {
         await started.front.close();

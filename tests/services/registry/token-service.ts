@@ -40,10 +40,29 @@ export function makeSigningMaterial(dir: string): SigningMaterial {
   const certPath = join(dir, "token-cert.pem");
   const result = spawnSync(
     "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "2", "-subj", "/CN=mlops-test-token-issuer"],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=mlops-test-token-issuer",
+    ],
     { encoding: "utf8" },
   );
-  if (result.status !== 0) throw new Error(`openssl could not make the token certificate: ${result.stderr || result.error?.message}`);
+  if (result.status !== 0)
+    throw new Error(
+      `openssl could not make the token certificate: ${result.stderr || result.error?.message}`,
+    );
   return { keyPem: readFileSync(keyPath, "utf8"), certPem: readFileSync(certPath, "utf8"), certPath };
 }
 
@@ -83,7 +102,9 @@ export class TokenService {
       const form = new URLSearchParams(await readText(req));
       scopes = (form.get("scope") ?? "").split(" ").filter(Boolean);
       if (form.get("grant_type") === "refresh_token") {
-        user = [...this.users.values()].find((u) => u.identityToken !== undefined && u.identityToken === form.get("refresh_token"));
+        user = [...this.users.values()].find(
+          (u) => u.identityToken !== undefined && u.identityToken === form.get("refresh_token"),
+        );
       } else {
         user = this.#check(form.get("username") ?? "", form.get("password") ?? "");
         username = form.get("username") ?? undefined;
@@ -111,7 +132,9 @@ export class TokenService {
     this.log.push({ username, scopes, granted, status: 200 });
     const token = this.#sign(username ?? "", granted);
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+    res.end(
+      JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }),
+    );
   }
 
   #check(username: string, password: string): RegistryUser | undefined {
@@ -150,7 +173,10 @@ export class TokenService {
       access: access.map((a) => ({ type: "repository", name: a.name, actions: a.actions })),
     };
     const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
-    const signature = sign("sha256", Buffer.from(input), { key: this.#material.keyPem, dsaEncoding: "ieee-p1363" });
+    const signature = sign("sha256", Buffer.from(input), {
+      key: this.#material.keyPem,
+      dsaEncoding: "ieee-p1363",
+    });
     return `${input}.${signature.toString("base64url")}`;
   }
 }
