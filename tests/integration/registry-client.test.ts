@@ -1,7 +1,8 @@
 // The OCI client (src/registry/oci) against Debian's docker-registry with token auth, behind the
 // ghcr-like front (tests/services/registry), and skopeo as the reference reader. A library, so it runs
 // from the sources in this process; publish-model's tests run the bundle.
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { createHash, randomFillSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -405,20 +406,16 @@ describe("skopeo reads what we push", () => {
     const file = await patternFile(`${repo}.bin`, 2 * MiB + 5);
     const digest = await pushArtifact(clientFor(repo), file, "v1");
     const layout = join(temp, `${repo}-layout`);
-    const result = spawnSync(
-      "skopeo",
-      [
-        "copy",
-        "--src-tls-verify=false",
-        "--src-creds",
-        `${READER}:${READER_TOKEN}`,
-        `docker://${registry.host}/${OWNER}/${repo}:v1`,
-        `oci:${layout}:v1`,
-      ],
-      { encoding: "utf8" },
-    );
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
+    // Asynchronously: the front serving skopeo runs in this process.
+    const { stderr } = await promisify(execFile)("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      "--src-creds",
+      `${READER}:${READER_TOKEN}`,
+      `docker://${registry.host}/${OWNER}/${repo}:v1`,
+      `oci:${layout}:v1`,
+    ]);
+    expect(stderr).toBe("");
     const index = JSON.parse(await readFile(join(layout, "index.json"), "utf8")) as {
       manifests: { digest: string }[];
     };
