@@ -257,7 +257,9 @@ describe("authentication and scopes", () => {
     const anonymous = clientFor(repo, { credentials: undefined });
     await expect(
       anonymous.pushBlob({ digest: sha256Digest("f"), size: 1, data: Buffer.from("f") }),
-    ).rejects.toThrow(/packages: write/);
+    ).rejects.toThrow(
+      /refused anonymous push access.*registry-username and registry-password.*packages: write/,
+    );
   });
 
   it("uses the docker config.json entry (base64 auth, identitytoken) for the registry's host", async () => {

@@ -197,6 +197,13 @@ class RegistryClient implements OciClient, UploadContext {
           : `Registry ${this.location.host} refused the credentials from ${this.#credentials.source} (user ${JSON.stringify(this.#credentials.username)}; HTTP 401: ${brief(text)}).`,
       );
     }
+    if (this.#credentials === undefined) {
+      throw new CredentialError(
+        `Registry ${this.location.host} refused anonymous ${intent} access to ${this.repository} (HTTP ${response.status}: ${brief(text)}). ` +
+          `Pass registry-username and registry-password, log in with docker/login-action, or for ghcr.io give github-token ` +
+          `(the job needs 'permissions: packages: ${intent === "push" ? "write" : "read"}').`,
+      );
+    }
     throw accessDenied(this.location.host, this.repository, intent, response.status, brief(text));
   }
 

@@ -1,7 +1,8 @@
 // One HTTP exchange with a registry over node:http(s), with keep-alive sockets. Bodies are either small
 // buffers or a byte range of a file read as a stream, so a 4 GiB blob never sits in memory and a failed
 // request can be sent again from the file.
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import type { ClientRequest } from "node:http";
 import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
 
@@ -69,15 +70,46 @@ export function send(request: HttpRequest): Promise<HttpResponse> {
       req.end();
       return;
     }
-    const file = createReadStream(body.path, {
-      start: body.start,
-      end: body.end - 1,
-      highWaterMark: READ_CHUNK,
-    });
-    file.on("error", (error) => req.destroy(error));
-    req.on("close", () => file.destroy());
-    file.pipe(req);
+    streamFile(body, req).catch((error: unknown) => req.destroy(error as Error));
   });
+}
+
+/**
+ * Bytes of a file into a request through two reused buffers (one being read while the other is written),
+ * so memory stays flat however large the blob: a read stream allocates a buffer per chunk, which the
+ * garbage collector frees late (≈ 120 MiB of RSS for a 512 MiB read).
+ */
+async function streamFile(range: FileRange, req: ClientRequest): Promise<void> {
+  const file = await open(range.path, "r");
+  try {
+    const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
+    let position = range.start;
+    let writing: Promise<void> = Promise.resolve();
+    for (let turn = 0; position < range.end && !req.destroyed; turn++) {
+      const buffer = buffers[turn % 2] ?? Buffer.alloc(0);
+      const { bytesRead } = await file.read(
+        buffer,
+        0,
+        Math.min(buffer.length, range.end - position),
+        position,
+      );
+      if (bytesRead === 0)
+        throw new Error(
+          `${range.path} ended at ${position} bytes, before ${range.end}: it changed while uploading`,
+        );
+      position += bytesRead;
+      await writing; // the other buffer is free again once its write completed
+      writing = new Promise<void>((resolve, reject) =>
+        req.write(buffer.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve())),
+      );
+      // A dropped connection fails the write while the next read runs: handled where it is awaited.
+      writing.catch(() => undefined);
+    }
+    await writing;
+    req.end();
+  } finally {
+    await file.close();
+  }
 }
 
 function wrap(res: IncomingMessage, url: URL): HttpResponse {

@@ -45,8 +45,15 @@ export function uniqueRepository(prefix: string): string {
   return `${prefix}-${process.pid}-${++unique}`;
 }
 
-export async function startTestRegistry(options: { auth?: boolean } = {}): Promise<TestRegistry> {
-  const dir = await mkdtemp(join(tmpdir(), "mlops-registry-"));
+export interface TestRegistryOptions {
+  /** Token auth through our token service (default true); false: a bare registry. */
+  auth?: boolean;
+  /** Where the temp folder (config, storage) goes; default the OS temp dir. */
+  parentDir?: string;
+}
+
+export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
+  const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), "mlops-registry-"));
   let registry: DockerRegistryProcess | undefined;
   let front: Front | undefined;
   try {
