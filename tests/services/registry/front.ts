@@ -1,7 +1,8 @@
 // What stands in front of docker-registry so that it behaves like ghcr.io where the two differ, and
-// nothing more: the token service on the same origin (`/token`), 416 for a PATCH body over 4 MiB, and
-// connections dropped on request (a fault the test arms). Every request is logged so that tests can count
-// blob PUTs. The Host header passes through, so the registry's absolute Locations point here.
+// nothing more: the token service on the same origin (`/token`), relative upload Locations, 416 for a
+// PATCH body over 4 MiB, and connections dropped on request (a fault the test arms). Every request is
+// logged so that tests can count blob PUTs. The Host header passes through, so the registry's absolute
+// Locations point here (and are cut to paths).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TokenService } from "./token-service.ts";
@@ -126,6 +127,9 @@ export class Front {
       },
       (answer) => {
         entry.status = answer.statusCode ?? 0;
+        // ghcr.io answers upload Locations as paths (`/v2/…/blobs/uploads/<id>`); docker-registry as URLs.
+        const location = answer.headers.location;
+        if (location?.startsWith(this.origin)) answer.headers.location = location.slice(this.origin.length);
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
