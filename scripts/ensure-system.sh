@@ -44,8 +44,19 @@ while read -r module package; do
   [ -n "$module" ] || continue
   "$py" -c "import $module" 2>/dev/null || missing+=("$package")
 done <<<"$python_modules"
-command -v flake8 >/dev/null || missing+=(flake8)
-command -v git >/dev/null || missing+=(git)
+# Debian packages for the commands the tests and benchmarks run: one "command package" a line.
+# docker-registry and skopeo: the OCI registry the registry tests push to, and the reference client.
+system_commands="
+flake8 flake8
+git git
+openssl openssl
+docker-registry docker-registry
+skopeo skopeo
+"
+while read -r command package; do
+  [ -n "$command" ] || continue
+  command -v "$command" >/dev/null || missing+=("$package")
+done <<<"$system_commands"
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
