@@ -2,9 +2,9 @@
 // upload. Pure: model files are referenced by path with the digest and size the run record holds (the
 // registry verifies each digest on upload, so nothing is hashed twice); the record and the model card go
 // in as bytes. The same inputs always give the same manifest bytes, so a re-run pushes the same digest.
-import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { ConfigurationError } from "../lib/errors.ts";
+import { sha256Digest } from "../registry/oci/index.ts";
 import { ARTIFACT_MODEL_DIR, RUN_RECORD_FILE, type RunRecord } from "../record/run-record.ts";
 import { lineageAnnotations, lineageOf, type Lineage } from "./annotations.ts";
 import {
@@ -75,10 +75,6 @@ export interface ModelPackInput {
   version: string;
   /** GITHUB_SERVER_URL, for the source link. */
   serverUrl: string;
-}
-
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
 function bytesBlob(mediaType: string, bytes: Uint8Array, annotations?: Record<string, string>): Blob {

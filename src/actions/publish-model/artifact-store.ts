@@ -1,8 +1,7 @@
 // What publish-model needs from an OCI registry client: the seam where src/registry/oci's client plugs
 // in (openArtifactStore in main.ts). Everything that decides what to push and in which order lives on
 // this side of it (publish-oci.ts); the client owns HTTP, auth, chunking and resuming.
-import type { RegistryCredential } from "../../lib/registry-credentials.ts";
-import type { RegistryUrl } from "../../lib/registry-inputs.ts";
+import type { Credentials, RegistryLocation } from "../../registry/oci/index.ts";
 
 export interface StoredManifest {
   /** sha256:<hex> of `bytes`, checked by the client. */
@@ -28,10 +27,10 @@ export interface ArtifactStore {
 }
 
 export interface StoreTarget {
-  url: RegistryUrl;
+  url: RegistryLocation;
   /** <namespace>/<model-name> */
   repository: string;
-  credential: RegistryCredential | undefined;
+  credential: Credentials | undefined;
   chunkSize: number | undefined;
 }
 

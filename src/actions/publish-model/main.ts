@@ -3,15 +3,13 @@
 // Everything before the claim is local (bad input and changed files fail before any network).
 import * as core from "@actions/core";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { runAction } from "../../lib/action.ts";
 import { NotImplementedError } from "../../lib/errors.ts";
 import { createOctokit, type GitHubClient } from "../../lib/octokit.ts";
-import { resolveCredential } from "../../lib/registry-credentials.ts";
-import { repositoryPath } from "../../lib/registry-inputs.ts";
+import { registryCredentials } from "../../lib/registry-inputs.ts";
+import { repositoryFor } from "../../registry/oci/index.ts";
 import { renderModelCard, type CardGate } from "../../model-card/model-card.ts";
 import { buildModelPack } from "../../modelpack/index.ts";
 import { VersionClaims } from "../../versioning/version-claims.ts";
@@ -86,19 +84,12 @@ export async function publish(
     core.notice("require-gate is false: publishing without checking a gate verdict.");
   }
 
-  const repository = repositoryPath(inputs.registry.url, model);
+  const repository = repositoryFor(inputs.registry.url, model);
   const label = `${inputs.registry.url.host}/${repository}`;
   const store = await open({
     url: inputs.registry.url,
     repository,
-    credential: resolveCredential({
-      host: inputs.registry.url.host,
-      username: inputs.registry.username,
-      password: inputs.registry.password,
-      dockerConfig: dockerConfigText(env),
-      actor: env.GITHUB_ACTOR,
-      token: inputs.token,
-    }),
+    credential: await registryCredentials(inputs.registry, inputs.registry.url, env, inputs.token),
     chunkSize: inputs.chunkSize,
   });
 
@@ -146,10 +137,4 @@ export async function publish(
   core.info(
     `Published ${uri} (${published.digest}): ${published.existed ? "already complete" : `${published.uploadedBlobs} blob(s) uploaded, ${published.skippedBlobs} already there`}${inputs.aliases.length ? `; aliases ${inputs.aliases.join(", ")}` : ""}.`,
   );
-}
-
-/** ~/.docker/config.json, or $DOCKER_CONFIG/config.json, as docker/login-action writes it. */
-function dockerConfigText(env: NodeJS.ProcessEnv): string | undefined {
-  const path = join(env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), ".docker"), "config.json");
-  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
 }

@@ -100,7 +100,7 @@ export function createOciClient(options: OciClientOptions): OciClient {
   return new RegistryClient(options);
 }
 
-export function sha256Digest(data: Buffer | string): string {
+export function sha256Digest(data: Uint8Array | string): string {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;
 }
 

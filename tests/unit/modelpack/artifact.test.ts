@@ -13,10 +13,10 @@ import {
   readModelPackManifest,
   runRecordLayer,
   modelCardLayer,
-  sha256Digest,
   type ModelPackInput,
 } from "../../../src/modelpack/index.ts";
 import { ConfigurationError } from "../../../src/lib/errors.ts";
+import { sha256Digest } from "../../../src/registry/oci/index.ts";
 import { publishableRecord, sha256Hex } from "./fixtures.ts";
 
 const SCHEMA_FILE = join(import.meta.dirname, "../../../schemas/modelpack/config-schema.json");
