@@ -69,12 +69,12 @@ describe("publish-model: bad input gets a clear error naming the input, the valu
     [
       "http:// to a non-loopback host",
       { "registry-url": "http://registry.example.com/ml" },
-      /Input 'registry-url' uses http:\/\/ for registry\.example\.com, which is not a loopback host: credentials and models would travel in clear text \(got "http:\/\/registry\.example\.com\/ml"\)\. Use https:\/\//,
+      /Input 'registry-url' uses plain http:\/\/ to a host that is not this machine \(got "http:\/\/registry\.example\.com\/ml"\)\. Use https:\/\//,
     ],
     [
-      "an uppercase repository path",
-      { "registry-url": "ghcr.io/Acme/models" },
-      /Input 'registry-url' has the path component "Acme", which a registry repository name cannot have/,
+      "a repository path OCI names cannot have",
+      { "registry-url": "ghcr.io/acme/-models" },
+      /Input 'registry-url' has the path component "-models", which OCI repository names do not allow/,
     ],
     [
       "an alias that looks like a version",
@@ -94,7 +94,7 @@ describe("publish-model: bad input gets a clear error naming the input, the valu
     [
       "a username without a password",
       { "registry-username": "bot" },
-      /Input 'registry-password' is empty while its partner is set/,
+      /Input 'registry-password' is empty while registry-username is set/,
     ],
     [
       "a run record outside the workspace",

@@ -20,8 +20,8 @@ export interface PublishInputs {
   registry: RegistryInputs & { url: NonNullable<RegistryInputs["url"]> };
   token: string;
   requireGate: boolean;
-  /** Bytes per upload request, or undefined for one request per blob. */
-  chunkSize: number | undefined;
+  /** MiB per upload request, or undefined for one request per blob. */
+  chunkSizeMiB: number | undefined;
   /** Absolute path of the model card template. */
   modelCard: string | undefined;
   workspace: string;
@@ -30,7 +30,6 @@ export interface PublishInputs {
 
 const ARTIFACT_PREFIX = "artifact:";
 const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
-const MIB = 1024 * 1024;
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): PublishInputs {
   return readInputs(actionInputs(), env);
@@ -73,7 +72,7 @@ export function readInputs(inputs: Inputs, env: NodeJS.ProcessEnv): PublishInput
     registry: { ...registry, url: registry.url },
     token: inputs.string("github-token", ""),
     requireGate: inputs.boolean("require-gate", true),
-    chunkSize: chunkMiB === undefined ? undefined : chunkMiB * MIB,
+    chunkSizeMiB: chunkMiB,
     modelCard:
       modelCardText === undefined ? undefined : checkedPath("model-card", modelCardText, workspace, roots),
     workspace,

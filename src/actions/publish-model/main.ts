@@ -6,42 +6,28 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runAction } from "../../lib/action.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import { createOctokit, type GitHubClient } from "../../lib/octokit.ts";
 import { registryCredentials } from "../../lib/registry-inputs.ts";
-import { repositoryFor } from "../../registry/oci/index.ts";
+import { createOciClient, repositoryFor } from "../../registry/oci/index.ts";
 import { renderModelCard, type CardGate } from "../../model-card/model-card.ts";
 import { buildModelPack } from "../../modelpack/index.ts";
 import { VersionClaims } from "../../versioning/version-claims.ts";
 import { checkModelName } from "../../versioning/version-names.ts";
-import type { OpenArtifactStore } from "./artifact-store.ts";
 import { requireGate } from "./gate-evidence.ts";
 import { getInputs, type PublishInputs } from "./inputs.ts";
 import { checkModelFiles } from "./model-files.ts";
 import { moveAliases, publishModelPack } from "./publish-oci.ts";
 import { loadRecord } from "./record-source.ts";
 
-/**
- * The OCI client (src/registry/oci) plugs in here. Until it does, the action stops before the claim with
- * a clear error instead of pretending to publish.
- */
-export const openArtifactStore: OpenArtifactStore = () => {
-  throw new NotImplementedError(
-    "publish-model's OCI registry client is not part of this build yet; nothing was claimed or uploaded.",
-  );
-};
-
 export async function run(): Promise<void> {
   await runAction(async () => {
-    await publish(getInputs(), process.env, openArtifactStore);
+    await publish(getInputs(), process.env);
   });
 }
 
-export async function publish(
-  inputs: PublishInputs,
-  env: NodeJS.ProcessEnv,
-  open: OpenArtifactStore,
-): Promise<void> {
+export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Promise<void> {
+  // Local checks first: a half-given credential is an input mistake, found before any network.
+  const credentials = await registryCredentials(inputs.registry, inputs.registry.url, env, inputs.token);
   const runnerTemp = resolve(env.RUNNER_TEMP ?? join(inputs.workspace, ".mlops-tmp"));
   const loaded = await core.group("Read the run record", () =>
     loadRecord(inputs.record, {
@@ -86,12 +72,13 @@ export async function publish(
 
   const repository = repositoryFor(inputs.registry.url, model);
   const label = `${inputs.registry.url.host}/${repository}`;
-  const store = await open({
-    url: inputs.registry.url,
+  const store = createOciClient({
+    location: inputs.registry.url,
     repository,
-    credential: await registryCredentials(inputs.registry, inputs.registry.url, env, inputs.token),
-    chunkSize: inputs.chunkSize,
+    credentials,
+    chunkSizeMiB: inputs.chunkSizeMiB,
   });
+  if (credentials) core.info(`Registry credentials: ${credentials.source}.`);
 
   const claim = await core.group("Claim the version", async () =>
     new VersionClaims(await github()).claim({

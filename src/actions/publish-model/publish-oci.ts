@@ -1,18 +1,19 @@
 // The order that makes a publish atomic and idempotent against any OCI registry (OCI tags have no
 // compare-and-swap; the version claim already made the version ours):
 //   1. the version tag exists with this model digest → done, nothing uploaded (a re-publish);
-//   2. every blob (HEAD first, skip what exists), then the config;
+//   2. every blob (the client HEADs first and skips what exists), then the config;
 //   3. the manifest by digest, then the version tag: a tag never points at a partial artifact;
 //   4. aliases last, each moved to the version's manifest.
 // A run killed anywhere leaves at most untagged blobs; the re-run finds its claim and completes it.
 import { ConfigurationError } from "../../lib/errors.ts";
 import {
   ANNOTATIONS,
+  layerFilepath,
   OCI_MANIFEST_MEDIA_TYPE,
   readModelPackManifest,
   type ModelPack,
 } from "../../modelpack/index.ts";
-import type { ArtifactStore } from "./artifact-store.ts";
+import type { OciClient } from "../../registry/oci/index.ts";
 
 export interface PublishProgress {
   info(message: string): void;
@@ -28,13 +29,13 @@ export interface PublishedVersion {
 }
 
 export async function publishModelPack(
-  store: ArtifactStore,
+  store: OciClient,
   pack: ModelPack,
   options: { version: string; label: string; log: PublishProgress },
 ): Promise<PublishedVersion> {
   const existing = await store.getManifest(options.version);
   if (existing) {
-    const read = readModelPackManifest(existing.bytes, `${options.label}:${options.version}`);
+    const read = readModelPackManifest(existing.body, `${options.label}:${options.version}`);
     const digest = read.annotations[ANNOTATIONS.modelDigest];
     if (digest !== pack.lineage.modelDigest) {
       throw new ConfigurationError(
@@ -49,29 +50,29 @@ export async function publishModelPack(
   let uploaded = 0;
   let skipped = 0;
   for (const blob of [...pack.layers, pack.configBlob]) {
-    if (await store.hasBlob(blob.digest)) {
-      skipped++;
-      continue;
-    }
-    const name = blob.annotations?.["org.cncf.model.filepath"] ?? "config";
-    options.log.info(`Uploading ${name} (${blob.size} bytes, ${blob.digest})`);
-    await store.pushBlob(
+    const name = layerFilepath(blob.annotations) ?? "config";
+    const result = await store.pushBlob(
       blob.path === undefined
-        ? { digest: blob.digest, size: blob.size, bytes: blob.bytes }
+        ? { digest: blob.digest, size: blob.size, data: Buffer.from(blob.bytes) }
         : { digest: blob.digest, size: blob.size, path: blob.path },
     );
-    uploaded++;
+    if (result.uploaded) uploaded++;
+    else skipped++;
+    options.log.info(
+      `${result.uploaded ? "Uploaded" : "Already there:"} ${name} (${blob.size} bytes, ${blob.digest})`,
+    );
   }
-  const byDigest = await store.putManifest(pack.manifestDigest, pack.manifestBytes, OCI_MANIFEST_MEDIA_TYPE);
+  const manifest = Buffer.from(pack.manifestBytes);
+  const byDigest = await store.putManifest(pack.manifestDigest, manifest, OCI_MANIFEST_MEDIA_TYPE);
   checkDigest(byDigest, pack.manifestDigest, options.label);
-  const tagged = await store.putManifest(options.version, pack.manifestBytes, OCI_MANIFEST_MEDIA_TYPE);
+  const tagged = await store.putManifest(options.version, manifest, OCI_MANIFEST_MEDIA_TYPE);
   checkDigest(tagged, pack.manifestDigest, options.label);
   return { digest: pack.manifestDigest, existed: false, uploadedBlobs: uploaded, skippedBlobs: skipped };
 }
 
 /** Moves each alias to the version's manifest (the bytes the version tag holds). */
 export async function moveAliases(
-  store: ArtifactStore,
+  store: OciClient,
   version: string,
   aliases: readonly string[],
   label: string,
@@ -80,7 +81,7 @@ export async function moveAliases(
   const manifest = await store.getManifest(version);
   if (!manifest) throw new Error(`${label}:${version} vanished before its aliases could move.`);
   for (const alias of aliases) {
-    checkDigest(await store.putManifest(alias, manifest.bytes, manifest.mediaType), manifest.digest, label);
+    checkDigest(await store.putManifest(alias, manifest.body, manifest.mediaType), manifest.digest, label);
   }
 }
 
