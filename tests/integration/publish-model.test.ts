@@ -361,3 +361,66 @@ describe("publish-model killed mid-publish", () => {
     expect(await reader(model).listTags()).toEqual(["v1"]);
   }, 240_000);
 });
+
+describe("evaluate-gate reads the registry", () => {
+  function gate(trained: Trained, inputs: Record<string, string>, env: Record<string, string> = {}) {
+    const step = pushRun(github, services).step();
+    return runAction({
+      action: "evaluate-gate",
+      inputs: { rules: "accuracy >= 0.5\naccuracy >= baseline - 0.5", candidate: trained.record, ...inputs },
+      workspace: trained.workspace,
+      runnerTemp: trained.runnerTemp,
+      ...step,
+      env: { ...step.env, ...env },
+    });
+  }
+  const url = () => `http://${registry.host}/${NAMESPACE}`;
+
+  it("baseline: registry:<model>@<alias> reads that version's run record; auto prefers production when a registry URL is set", async () => {
+    const model = uniqueRepository("digits");
+    const published = await publish(first, { "model-name": model, aliases: "production" });
+    expect(published.exitCode).toBe(0);
+    const creds = { "registry-username": WRITER.username, "registry-password": WRITER.password };
+
+    const named = await gate(second, {
+      baseline: `registry:${model}@production`,
+      "registry-url": url(),
+      ...creds,
+    });
+    expect(errors(named)).toBe("");
+    expect(named.outputs.verdict).toBe("pass");
+    expect(named.stdout).toContain(
+      `Baseline: ${registry.host}/${NAMESPACE}/${model}:production (${published.outputs.digest}`,
+    );
+
+    // auto with MLOPS_REGISTRY_URL (no input): the model name comes from the candidate record.
+    const record = JSON.parse(readFileSync(second.record, "utf8")) as { model: { name: string } };
+    const sameName = await publish(first, { "model-name": record.model.name, aliases: "production" });
+    expect(sameName.exitCode).toBe(0);
+    const auto = await gate(second, creds, { MLOPS_REGISTRY_URL: url() });
+    expect(errors(auto)).toBe("");
+    expect(auto.stdout).toContain(`Baseline: ${registry.host}/${NAMESPACE}/${record.model.name}:production`);
+
+    // Without a registry URL, auto never calls the registry.
+    const from = registry.log.length;
+    const plain = await gate(second, {});
+    expect(plain.exitCode).toBe(0);
+    expect(registry.log.length).toBe(from);
+  }, 180_000);
+
+  it("a refused registry credential is an error naming packages: read; registry: without a URL names registry-url", async () => {
+    const model = uniqueRepository("digits");
+    await publish(first, { "model-name": model, aliases: "production" });
+    const refused = await gate(second, {
+      baseline: `registry:${model}@production`,
+      "registry-url": url(),
+      "registry-username": WRITER.username,
+      "registry-password": "wrong",
+    });
+    expect(refused.exitCode).toBe(1);
+    expect(errors(refused)).toMatch(/packages: read/);
+    const noUrl = await gate(second, { baseline: `registry:${model}@production` });
+    expect(noUrl.exitCode).toBe(1);
+    expect(errors(noUrl)).toMatch(/Input 'registry-url' is empty/);
+  }, 180_000);
+});

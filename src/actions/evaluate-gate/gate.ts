@@ -174,6 +174,8 @@ function baselineContext(inputs: GateInputs, run: GateRun, modelName: string): B
     defaultBranch: defaultBranch(run.payload),
     github: run.github,
     token: inputs.token,
+    modelName,
+    registry: { registry: inputs.registry, env: process.env },
   };
 }
 

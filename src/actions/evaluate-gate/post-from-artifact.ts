@@ -203,6 +203,8 @@ async function postOne(companion: Companion, artifact: { id: number; name: strin
       defaultBranch: companion.defaultBranch,
       github: () => Promise.resolve(companion.github),
       token: inputs.token,
+      modelName,
+      registry: { registry: inputs.registry, env: process.env },
     }),
   );
   const report = judge(inputs, reportedCandidates(record, links), baseline, prRunUrl);

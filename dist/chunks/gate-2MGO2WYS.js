@@ -1,0 +1,2 @@
+import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
+import{g as a,h as b,i as c,j as d}from"./chunk-6FA3UWK7.js";import"./chunk-BCL4AQFZ.js";import"./chunk-WTSD3PFK.js";import"./chunk-KUXBUV6J.js";import"./chunk-O6PJMKEU.js";import"./chunk-2ASR3MQ5.js";import"./chunk-IM4UYUM2.js";import"./chunk-DK54PQHU.js";import"./chunk-JT56ETPC.js";import"./chunk-536KZRXN.js";import"./chunk-YQQXVDUK.js";import"./chunk-JORFCKIY.js";export{b as findBaseline,a as gate,c as judge,d as runUrl};
