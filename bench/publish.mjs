@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Publishing a 1 GiB single-file model to a local registry: our OCI client (bench/publish-client.mjs,
-// bundled with dist/'s esbuild settings) against `skopeo copy oci:<layout> docker://…` of the same
+// Publishing a 1 GiB single-file model to a local registry: the publish-model bundle (dist/; run
+// `npm run build` first) against `skopeo copy oci:<layout> docker://…` of the same
 // single-layer OCI layout (Debian's skopeo), in the same run. Each run gets a fresh docker-registry
 // (own temp storage, no auth) and skopeo's blob-info cache is deleted first (it would turn the copy into a
 // mount); the sides alternate. Prints each side's MB/s (10^6 bytes/s, median), the throughput ratio
@@ -15,6 +15,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   rmSync,
   statfsSync,
   writeFileSync,
@@ -23,9 +24,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
-import { esbuildOptions } from "../scripts/esbuild-options.mjs";
+import { startGitHubDouble } from "../tests/services/github/index.ts";
 import { startTestRegistry } from "../tests/services/registry/index.ts";
+import { publishableRecord } from "../tests/unit/modelpack/fixtures.ts";
 
 const { values } = parseArgs({
   options: { size: { type: "string", default: "1G" }, runs: { type: "string", default: "3" } },
@@ -90,8 +91,6 @@ try {
     ],
   });
   const manifestDigest = `sha256:${createHash("sha256").update(manifest).digest("hex")}`;
-  const artifactPath = join(temp, "artifact.json");
-  writeFileSync(artifactPath, JSON.stringify({ model, config: config.toString("base64"), manifest }));
   const layout = join(temp, "layout");
   mkdirSync(join(layout, "blobs/sha256"), { recursive: true });
   writeFileSync(join(layout, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
@@ -114,27 +113,65 @@ try {
     }),
   );
 
-  // Ours, bundled the way dist/ is.
-  const bundleDir = join(temp, "ours");
-  await build({
-    ...esbuildOptions(root),
-    entryPoints: { index: join(root, "bench/publish-client.mjs") },
-    outdir: bundleDir,
+  // Ours: the publish-model bundle (dist/, as the runner runs it) on a workspace as train-model leaves it
+  // (model/model.bin and mlops-run.json whose per-file digest is the model's), version claims in the GitHub
+  // double. Every run is attempt 1 of the same workflow run, so each fresh registry gets v1 again.
+  const workspace = join(temp, "workspace");
+  mkdirSync(join(workspace, "model"), { recursive: true });
+  linkSync(modelPath, join(workspace, "model", "model.bin"));
+  const record = publishableRecord();
+  record.model = {
+    ...record.model,
+    name: "model",
+    files: [{ path: "model.bin", sha256: model.digest.slice(7), size }],
+    digest: model.digest,
+    size,
+  };
+  writeFileSync(join(workspace, "mlops-run.json"), `${JSON.stringify(record, null, 2)}\n`);
+  const github = await startGitHubDouble({ repos: [{ fullName: "bench/bench", defaultBranch: "main" }] });
+  github.addToken("ghs_bench");
+  github.state.seedCommits("bench/bench", record.code.sha);
+  const outputFile = join(temp, "github-output");
+  const stepEnv = (host) => ({
+    ...process.env,
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_REPOSITORY: "bench/bench",
+    GITHUB_API_URL: github.url,
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_RUN_ID: "1",
+    GITHUB_RUN_ATTEMPT: "1",
+    GITHUB_OUTPUT: outputFile,
+    RUNNER_TEMP: join(temp, "runner-temp"),
+    MLOPS_RUN_RECORD: join(workspace, "mlops-run.json"),
+    "INPUT_RUN-RECORD": "mlops-run.json",
+    "INPUT_REGISTRY-URL": `http://${host}/bench`,
+    "INPUT_REQUIRE-GATE": "false",
+    "INPUT_GITHUB-TOKEN": "ghs_bench",
+    INPUT_VERSION: "auto",
+    INPUT_REGISTRY: "oci",
   });
-  writeFileSync(join(bundleDir, "package.json"), '{ "type": "module" }\n');
+  const ourDigest = () => /^digest<<(\S+)\n(.*)\n/m.exec(readFileSync(outputFile, "utf8"))?.[2];
 
-  // Each contender: the command that publishes the artifact to `host` (a fresh registry) as <repo>:v1.
-  // (publish-model II: swap "ours" for the publish-model bundle with its INPUT_* environment.)
+  // Each contender: the command that publishes the artifact to `host` (a fresh registry) as bench/model:v1,
+  // and the manifest digest it pushed.
   const contenders = {
-    ours: (host) => [node, join(bundleDir, "index.js"), `http://${host}`, "bench/model", artifactPath],
-    skopeo: (host) => [
-      "skopeo",
-      "copy",
-      "--quiet",
-      "--dest-tls-verify=false",
-      `oci:${layout}:v1`,
-      `docker://${host}/bench/model:v1`,
-    ],
+    ours: (host) => ({
+      command: [node, join(root, "dist/publish-model/index.js")],
+      env: (writeFileSync(outputFile, ""), stepEnv(host)),
+      digest: ourDigest,
+    }),
+    skopeo: (host) => ({
+      command: [
+        "skopeo",
+        "copy",
+        "--quiet",
+        "--dest-tls-verify=false",
+        `oci:${layout}:v1`,
+        `docker://${host}/bench/model:v1`,
+      ],
+      env: process.env,
+      digest: () => manifestDigest,
+    }),
   };
 
   const results = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
@@ -145,15 +182,16 @@ try {
       const registry = await startTestRegistry({ auth: false, parentDir: REGISTRY_PARENT });
       try {
         const host = new URL(registry.registryOrigin).host;
-        const measured = await timed(contenders[name](host));
+        const contender = contenders[name](host);
+        const measured = await timed(contender.command, contender.env);
         const pushed = execFileSync("skopeo", [
           "inspect",
           "--raw",
           "--tls-verify=false",
           `docker://${host}/bench/model:v1`,
         ]);
-        if (createHash("sha256").update(pushed).digest("hex") !== manifestDigest.slice(7))
-          throw new Error(`${name}: the registry holds another manifest`);
+        if (`sha256:${createHash("sha256").update(pushed).digest("hex")}` !== contender.digest())
+          throw new Error(`${name}: the registry holds another manifest than it reported`);
         results[name].push(measured);
         console.log(
           `run ${run + 1} ${name.padEnd(6)} ${(measured.ms / 1000).toFixed(2)} s  ${mbps(measured.ms)} MB/s  peak RSS ${(measured.rssKiB / 1024).toFixed(0)} MiB`,
@@ -178,6 +216,7 @@ try {
   console.log(
     `  throughput ours / skopeo: ${(summary.skopeo.ms / summary.ours.ms).toFixed(2)}× (goal ≥ 1.2×)`,
   );
+  await github.close();
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
@@ -187,10 +226,13 @@ function mbps(ms) {
 }
 
 /** Wall time and peak RSS (GNU time's %M, KiB) of one command. */
-function timed(command) {
+function timed(command, env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn("/usr/bin/time", ["-f", "%M", ...command], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("/usr/bin/time", ["-f", "%M", ...command], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env,
+    });
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
