@@ -876,7 +876,7 @@ describe("bad input", () => {
   it.each([
     [
       { baseline: "yesterday" },
-      /Input 'baseline' is not a baseline source \(got "yesterday"\)\. Use auto, none, file:<path>, branch:<name> or run:<id>\./,
+      /Input 'baseline' is not a baseline source \(got "yesterday"\)\. Use auto, none, file:<path>, branch:<name>, run:<id> or registry:<model>@<alias\|version>\./,
     ],
     [{ baseline: "run:abc" }, /Input 'baseline' needs a numeric workflow run id/],
     [
