@@ -47,14 +47,16 @@ while read -r module package; do
   [ -n "$module" ] || continue
   "$py" -c "import $module" 2>/dev/null || missing+=("$package")
 done <<<"$python_modules"
-# Debian packages for the commands the tests run: one "command package" a line (examples/serving's
-# nginx front, the OCI registry its deploy tests pull from, skopeo to push to it).
+# Debian packages for the commands the tests and benchmarks run: one "command package" a line
+# (examples/serving's nginx front; docker-registry, the OCI registry the registry and deploy tests push
+# to, with openssl for its token certificate; skopeo, the reference client).
 system_commands="
 flake8 flake8
 git git
 nginx nginx-light
-skopeo skopeo
+openssl openssl
 docker-registry docker-registry
+skopeo skopeo
 "
 while read -r command package; do
   [ -n "$command" ] || continue

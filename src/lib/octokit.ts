@@ -14,7 +14,7 @@ import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { InputError } from "../formats/errors.ts";
-import { firstLine, httpStatus, tokenRejected } from "./github-errors.ts";
+import { firstLine, httpStatus, tokenRejected } from "../formats/github-errors.ts";
 
 type OctokitPlugin = (octokit: Octokit) => void;
 

@@ -5,6 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { parseGateCheckText } from "../../src/verdict/check-marker.ts";
 import { parseGateRecord, type GateRecord } from "../../src/verdict/gate-record.ts";
 import { readOnlyPermissions, type GitHubDouble } from "../services/github/index.ts";
 import { runAction, type ActionResult } from "../rig/index.ts";
@@ -197,6 +199,15 @@ describe("a pull request against main", () => {
     expect(JSON.stringify(check)).toContain("gate-rules.txt");
     const annotation = checked.annotations.find((a) => a.level === "error");
     expect(annotation).toMatchObject({ file: "gate-rules.txt", line: 3 });
+    // The text embeds the sha256 of the judged run record's bytes: publish-model's require-gate reads it.
+    const recordBytes = readFileSync(job.train.env.MLOPS_RUN_RECORD ?? "");
+    expect(parseGateCheckText(check?.output.text)).toMatchObject([
+      {
+        recordSha256: createHash("sha256").update(recordBytes).digest("hex"),
+        verdict: "fail",
+        passed: true,
+      },
+    ]);
   });
 });
 
@@ -865,7 +876,7 @@ describe("bad input", () => {
   it.each([
     [
       { baseline: "yesterday" },
-      /Input 'baseline' is not a baseline source \(got "yesterday"\)\. Use auto, none, file:<path>, branch:<name> or run:<id>\./,
+      /Input 'baseline' is not a baseline source \(got "yesterday"\)\. Use auto, none, file:<path>, branch:<name>, run:<id> or registry:<model>@<alias\|version>\./,
     ],
     [{ baseline: "run:abc" }, /Input 'baseline' needs a numeric workflow run id/],
     [

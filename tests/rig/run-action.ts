@@ -44,6 +44,8 @@ export interface RunActionOptions {
   signal?: AbortSignal;
   /** How long each signal gets before the next; the runner's values are 7500 ms and 2500 ms. */
   killGraceMs?: { sigint?: number; sigterm?: number };
+  /** Called with each step process's pid (its process group id) once it is spawned: lets a test kill -9 it. */
+  onSpawn?: (pid: number) => void;
   /** Default true when action.yml declares post:, honouring post-if (default always()). */
   runPost?: boolean;
   /** RUNNER_DEBUG=1 (core.isDebug()). */
@@ -237,6 +239,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
     sigtermMs: options.killGraceMs?.sigterm ?? RUNNER_GRACE.sigtermMs,
     echo: options.echo ?? process.env.RIG_ECHO === "1",
     groups: [] as number[],
+    onSpawn: options.onSpawn,
   };
   const machineEnv = Object.fromEntries(
     Object.entries(process.env).filter(
@@ -354,6 +357,7 @@ interface StepSettings {
   echo: boolean;
   groups: number[];
   eventPath: string;
+  onSpawn: ((pid: number) => void) | undefined;
 }
 
 type StepResult = Omit<ActionResult, "rigWarnings" | "post" | "postCondition">;
@@ -392,7 +396,10 @@ async function runStep(
     detached: true,
   });
   const pid = child.pid;
-  if (pid !== undefined) settings.groups.push(pid);
+  if (pid !== undefined) {
+    settings.groups.push(pid);
+    settings.onSpawn?.(pid);
+  }
 
   const logs = { stdout: [] as string[], stderr: [] as string[] };
   const collect = (stream: NodeJS.ReadableStream, name: "stdout" | "stderr") => {

@@ -1,7 +1,8 @@
 // Every input a JS action reads is declared in its action.yml, and every declared input is read: a
 // misspelt name in the code would otherwise read "" forever, and a declared input nobody reads would
 // promise a setting that does nothing. Reads are the Inputs methods (src/lib/inputs.ts) called with a
-// literal name, in the action's own folder under src/actions/.
+// literal name, in the action's own folder under src/actions/ and in the shared modules its files import
+// (src/registry/registry-inputs.ts reads the registry inputs of publish-model, evaluate-gate and deploy).
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import { parse } from "yaml";
 
 const root = resolve(import.meta.dirname, "../..");
 /** Actions that declare inputs but read none yet: each says so at run time (NotImplementedError). */
-const NOT_YET_READING = new Set(["deploy", "monitor", "publish-model"]);
+const NOT_YET_READING = new Set(["monitor"]);
 
 interface Manifest {
   inputs?: Record<string, unknown>;
@@ -26,14 +27,26 @@ function jsManifests(dir: string): string[] {
 
 const READ = /\.(?:optional|required|string|boolean|number|choice|lines)\(\s*"([a-z0-9-]+)"/g;
 
-/** Input names read by the TypeScript files of one action's folder. */
+const RELATIVE_IMPORT = /\bfrom\s*"(\.[^"]+\.ts)"/g;
+
+/** Input names read by the TypeScript files of one action's folder and the shared modules they import. */
 function inputsRead(folder: string): Set<string> {
   const names = new Set<string>();
+  const read = (file: string): string => {
+    const text = readFileSync(file, "utf8");
+    for (const [, name = ""] of text.matchAll(READ)) names.add(name);
+    return text;
+  };
+  const shared = new Set<string>();
   for (const entry of readdirSync(folder, { withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith(".ts")) continue;
-    const text = readFileSync(join(folder, entry.name), "utf8");
-    for (const [, name = ""] of text.matchAll(READ)) names.add(name);
+    const text = read(join(folder, entry.name));
+    for (const [, specifier = ""] of text.matchAll(RELATIVE_IMPORT)) {
+      const target = resolve(folder, specifier);
+      if (dirname(target) !== folder && !target.includes("/src/actions/")) shared.add(target);
+    }
   }
+  for (const file of shared) read(file);
   return names;
 }
 

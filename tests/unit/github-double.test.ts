@@ -6,7 +6,7 @@
 // about the factory go through `plain`, an Octokit without the retry and throttling plugins.
 import { getOctokit } from "@actions/github";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TokenRejectedError } from "../../src/lib/github-errors.ts";
+import { TokenRejectedError } from "../../src/formats/github-errors.ts";
 import { createOctokit, type GitHubClient } from "../../src/lib/octokit.ts";
 import {
   MemoryArtifactSource,

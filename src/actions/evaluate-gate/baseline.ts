@@ -8,13 +8,14 @@ import { join, resolve } from "node:path";
 import type { BaselineInput } from "../../verdict/evaluate.ts";
 import type { PassedOverRun } from "../../verdict/report.ts";
 import { assertArtifactsSupported } from "../../lib/artifacts.ts";
-import { needsPermission } from "../../lib/github-errors.ts";
+import { needsPermission } from "../../formats/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { runUrl } from "../../lib/run-context.ts";
 import { readRunRecord } from "../../record/record-io.ts";
 import { RUN_RECORD_FILE } from "../../record/run-record.ts";
 import { loadMetricsSource } from "./candidates.ts";
 import type { BaselineSpec } from "./inputs.ts";
+import { registryBaseline, type RegistryBaselineContext } from "./registry-baseline.ts";
 import { RunTrust, runFacts, type Trust } from "./trusted-runs.ts";
 
 /** Where the baseline came from, as mlops-gate.json records it. */
@@ -54,7 +55,14 @@ export interface BaselineContext {
   /** Lazily created: only API baselines need a client. */
   github: () => Promise<GitHubClient>;
   token: string;
+  /** The model whose baseline this is (auto asks the registry for <model>@production). */
+  modelName: string;
+  /** registry-url (or MLOPS_REGISTRY_URL) and credentials; auto asks the registry only when a URL is set. */
+  registry: Omit<RegistryBaselineContext, "runnerTemp" | "token">;
 }
+
+/** The alias auto prefers (deploy moves it once it exists). */
+const PRODUCTION_ALIAS = "production";
 
 interface ArtifactInfo {
   id: number;
@@ -164,13 +172,45 @@ export async function resolveBaseline(
         `no ${context.artifactName} artifact from a run on branch ${spec.branch}`,
       );
     }
-    case "auto":
+    case "registry": {
+      const location = context.registry.registry.url;
+      if (location === undefined)
+        throw new Error("registry baseline without registry-url (checked in inputs)");
+      const found = await registryBaseline(spec.model, spec.reference, {
+        ...registryContext(context),
+        location,
+      });
+      return (
+        found ??
+        none(
+          `registry:${spec.model}@${spec.reference}`,
+          `${location.host}/${location.namespace ? `${location.namespace}/` : ""}${spec.model} has no tag ${spec.reference}`,
+        )
+      );
+    }
+    case "auto": {
+      const location = context.registry.registry.url;
+      if (location !== undefined) {
+        const found = await registryBaseline(context.modelName, PRODUCTION_ALIAS, {
+          ...registryContext(context),
+          location,
+        });
+        if (found) return found;
+        core.info(
+          `The registry has no ${context.modelName}@${PRODUCTION_ALIAS}: looking for the baseline in run artifacts.`,
+        );
+      }
       assertArtifactsSupported(
         "baseline: auto",
         "Use 'baseline: file:<path>' (or none) on GitHub Enterprise Server.",
       );
       return autoBaseline(context);
+    }
   }
+}
+
+function registryContext(context: BaselineContext): RegistryBaselineContext {
+  return { ...context.registry, runnerTemp: context.runnerTemp, token: context.token };
 }
 
 /**

@@ -1,8 +1,10 @@
 // The optional check run: the verdict on the PR's head commit (pull_request.head.sha, not GITHUB_SHA,
 // which is the merge commit), with annotations on the rules file's lines when the rules came from one.
+// Its text embeds each candidate's run record sha256 and verdict, which publish-model's require-gate reads.
+import { gateCheckText, type GateCheckCandidate } from "../../verdict/check-marker.ts";
 import { isReportOnly, REPORT_ONLY } from "../../verdict/render.ts";
 import type { GateReport, RuleResult } from "../../verdict/report.ts";
-import { needsPermission } from "../../lib/github-errors.ts";
+import { needsPermission } from "../../formats/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 
 const SUMMARY_LIMIT = 65_535;
@@ -15,6 +17,8 @@ export interface CheckRunTarget {
   name: string;
   detailsUrl?: string;
   rulesFile?: string;
+  /** The candidates with the sha256 of the run record each was judged on. */
+  candidates?: readonly GateCheckCandidate[];
 }
 
 function conclusionOf(report: GateReport): "success" | "neutral" | "failure" {
@@ -52,6 +56,7 @@ export async function createGateCheckRun(
       summary.length > SUMMARY_LIMIT
         ? `${summary.slice(0, SUMMARY_LIMIT - 40)}\n\n… (cut; see the job summary)`
         : summary,
+    ...(target.candidates && target.candidates.length > 0 ? { text: gateCheckText(target.candidates) } : {}),
     annotations: batch,
   });
   const created = await needsPermission("checks: write", "create a check run", () =>

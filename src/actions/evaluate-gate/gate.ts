@@ -9,13 +9,14 @@
 // step 4 the local record is rewritten with the outcome, for later steps of the job.
 import * as core from "@actions/core";
 import { join, resolve } from "node:path";
+import type { GateCheckCandidate } from "../../verdict/check-marker.ts";
 import { buildGateRecord, gateArtifactName, type GateRecord } from "../../verdict/gate-record.ts";
 import { evaluateGate, type CandidateInput } from "../../verdict/evaluate.ts";
 import type { GateReport, PolicyFileSource } from "../../verdict/report.ts";
 import { artifactServiceProblem, assertArtifactsSupported, uploadArtifact } from "../../lib/artifacts.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { defaultBranch, pullRequestBase, readEventPayload, repositoryId } from "../../lib/event.ts";
-import { describeGitHubFailure } from "../../lib/github-errors.ts";
+import { describeGitHubFailure } from "../../formats/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { writeFileAtomic } from "../../formats/atomic-write.ts";
 import { readRunContext, runUrl, type RunContext } from "../../lib/run-context.ts";
@@ -94,6 +95,7 @@ export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.e
       runUrl: run.runUrl,
       commentKey,
       rulesFile: inputs.rules.file,
+      checkCandidates: checkCandidates(record),
     },
     report,
     run.github,
@@ -101,6 +103,16 @@ export async function gate(given: GateInputs, env: NodeJS.ProcessEnv = process.e
   await writeFileAtomic(files.recordPath, recordText(withPostedOutcome(record, published.comment)));
   if (published.problem) throw published.problem;
   return { ...files, report, comment: published.comment };
+}
+
+/** Candidates judged on a run record, with their verdicts: what the check run embeds for publish-model. */
+function checkCandidates(record: GateRecord): GateCheckCandidate[] {
+  return record.candidates.flatMap((c) => {
+    const reported = record.report.candidates.find((r) => r.label === c.label);
+    return c.recordSha256 && reported
+      ? [{ model: c.model, recordSha256: c.recordSha256, verdict: reported.verdict, passed: reported.passed }]
+      : [];
+  });
 }
 
 function gateRun(inputs: GateInputs, env: NodeJS.ProcessEnv): GateRun {
@@ -155,6 +167,8 @@ function baselineContext(inputs: GateInputs, run: GateRun, modelName: string): B
     defaultBranch: defaultBranch(run.payload),
     github: run.github,
     token: inputs.token,
+    modelName,
+    registry: { registry: inputs.registry, env: process.env },
   };
 }
 

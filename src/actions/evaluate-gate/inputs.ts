@@ -6,13 +6,16 @@ import { actionInputs } from "../../lib/action.ts";
 import { InputError } from "../../formats/errors.ts";
 import { checkedPath, pathRoots, type PathRoots } from "../../workspace/paths.ts";
 import { FAIL_ON_VALUES, type FailOn } from "../../verdict/report.ts";
+import { parseRegistryInputs, type RegistryInputs } from "../../registry/registry-inputs.ts";
 
 export type BaselineSpec =
   | { kind: "auto" }
   | { kind: "none" }
   | { kind: "file"; path: string }
   | { kind: "branch"; branch: string }
-  | { kind: "run"; runId: number };
+  | { kind: "run"; runId: number }
+  /** `registry:<model>@<alias|version>`: the run record layer of that version in the OCI registry. */
+  | { kind: "registry"; model: string; reference: string };
 
 /** Text given inline, or read from a file when the input names one. */
 export interface TextInput {
@@ -25,6 +28,8 @@ export interface GateInputs {
   /** Path or glob, relative to the workspace; default: $MLOPS_RUN_RECORD. */
   candidate: string;
   baseline: BaselineSpec;
+  /** registry-url has no default here (existing gates must not start calling GHCR): only MLOPS_REGISTRY_URL. */
+  registry: RegistryInputs;
   rules: TextInput;
   directions: TextInput;
   rankBy: string | undefined;
@@ -78,9 +83,20 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
   }
   const baseline = parseBaseline(inputs.string("baseline", "auto"));
   if (baseline.kind === "file") checkedPath("baseline", baseline.path, workspace, roots);
+  const registry = parseRegistryInputs(inputs, { defaultUrl: env.MLOPS_REGISTRY_URL?.trim() || undefined });
+  if (registry.password !== undefined) setSecret(registry.password);
+  if (baseline.kind === "registry" && registry.url === undefined) {
+    throw new InputError(
+      "registry-url",
+      "",
+      `is empty (and MLOPS_REGISTRY_URL is not set), so 'baseline: registry:${baseline.model}@${baseline.reference}' has no registry to read`,
+      "Give registry-url, e.g. ghcr.io/<owner>/<repo> (the reading job needs 'permissions: packages: read').",
+    );
+  }
   return {
     candidate,
     baseline,
+    registry,
     rules,
     directions: textOrFile("directions", inputs.optional("directions") ?? "", workspace, roots),
     rankBy: inputs.optional("rank-by"),
@@ -96,15 +112,21 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
   };
 }
 
-function parseBaseline(value: string): BaselineSpec {
-  const fix = "Use auto, none, file:<path>, branch:<name> or run:<id>.";
+export function parseBaseline(value: string): BaselineSpec {
+  const fix = "Use auto, none, file:<path>, branch:<name>, run:<id> or registry:<model>@<alias|version>.";
   if (value === "auto" || value === "none") return { kind: value };
-  const match = /^(file|branch|run):(.+)$/.exec(value);
+  const match = /^(file|branch|run|registry):(.+)$/.exec(value);
   if (!match?.[2]) throw new InputError("baseline", value, "is not a baseline source", fix);
   const rest = match[2].trim();
   switch (match[1]) {
     case "file":
       return { kind: "file", path: rest };
+    case "registry": {
+      const named = /^([a-z0-9]+(?:[._/-]+[a-z0-9]+)*)@([A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/.exec(rest);
+      if (!named?.[1] || !named[2])
+        throw new InputError("baseline", value, "needs registry:<model>@<alias|version>", fix);
+      return { kind: "registry", model: named[1], reference: named[2] };
+    }
     case "branch":
       if (!/^[^\s~^:?*[\\]+$/.test(rest))
         throw new InputError("baseline", value, "names an invalid branch", fix);

@@ -8,7 +8,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { PolicyFileSource } from "../../verdict/report.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { pullRequestBase } from "../../lib/event.ts";
-import { httpStatus, needsPermission } from "../../lib/github-errors.ts";
+import { httpStatus, needsPermission } from "../../formats/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import type { GateInputs, TextInput } from "./inputs.ts";
 

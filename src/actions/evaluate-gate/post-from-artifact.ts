@@ -20,7 +20,7 @@ import type { CandidateInput } from "../../verdict/evaluate.ts";
 import type { GateReport } from "../../verdict/report.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { readEventPayload, repositoryId } from "../../lib/event.ts";
-import { describeGitHubFailure, needsPermission } from "../../lib/github-errors.ts";
+import { describeGitHubFailure, needsPermission } from "../../formats/github-errors.ts";
 import { createOctokit, type GitHubClient } from "../../lib/octokit.ts";
 import { runUrl } from "../../lib/run-context.ts";
 import { findBaseline, judge } from "./gate.ts";
@@ -201,6 +201,8 @@ async function postOne(companion: Companion, artifact: { id: number; name: strin
       defaultBranch: companion.defaultBranch,
       github: () => Promise.resolve(companion.github),
       token: inputs.token,
+      modelName,
+      registry: { registry: inputs.registry, env: process.env },
     }),
   );
   const report = judge(inputs, reportedCandidates(record, links), baseline, prRunUrl);

@@ -5,11 +5,12 @@
 // record, and the step's result still follows the verdict. A rejected token (401) or a missing
 // permission is the workflow's to fix: an error, returned so the caller can finish its files first.
 import * as core from "@actions/core";
+import { GATE_CHECK_NAME_PREFIX, type GateCheckCandidate } from "../../verdict/check-marker.ts";
 import { gateArtifactName } from "../../verdict/gate-record.ts";
 import { COMMENT_BUDGET, renderComment } from "../../verdict/render.ts";
 import type { GateReport } from "../../verdict/report.ts";
 import { ConfigurationError } from "../../formats/errors.ts";
-import { describeGitHubFailure } from "../../lib/github-errors.ts";
+import { describeGitHubFailure } from "../../formats/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { createGateCheckRun } from "./check-run.ts";
 import type { GateInputs } from "./inputs.ts";
@@ -26,6 +27,8 @@ export interface PublishTarget {
   runUrl: string;
   commentKey: string;
   rulesFile: string | undefined;
+  /** Candidates judged on a run record, for the check run's text (publish-model's require-gate). */
+  checkCandidates: readonly GateCheckCandidate[];
 }
 
 export interface Published {
@@ -127,9 +130,10 @@ async function checkRunStep(
         owner: target.owner,
         repo: target.repo,
         headSha: target.headSha,
-        name: `mlops gate: ${target.commentKey}`,
+        name: `${GATE_CHECK_NAME_PREFIX}${target.commentKey}`,
         detailsUrl: target.runUrl,
         ...(target.rulesFile ? { rulesFile: target.rulesFile } : {}),
+        candidates: target.checkCandidates,
       },
       report,
       summary,

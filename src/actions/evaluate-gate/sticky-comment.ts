@@ -9,7 +9,7 @@
 // a run's head check and its write can still let that run's report through; the next run replaces it.
 import * as core from "@actions/core";
 import { commentMarker } from "../../formats/markdown.ts";
-import { isPermissionDenied } from "../../lib/github-errors.ts";
+import { isPermissionDenied } from "../../formats/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 
 export interface CommentTarget {

@@ -4,7 +4,7 @@
 // artifact counts only when its run's head repository is this repository and it ran on an event that only
 // people with write access cause: push, workflow_dispatch or schedule. Every run passed over is reported.
 import type { PassedOverRun } from "../../verdict/report.ts";
-import { httpStatus, needsPermission } from "../../lib/github-errors.ts";
+import { httpStatus, needsPermission } from "../../formats/github-errors.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 
 /** Events whose runs only people with write access start, on this repository's own branches. */

@@ -1,6 +1,6 @@
 // Turns GitHub's refusals into errors a workflow author can act on: which permission the job's
 // `permissions:` block must grant, rather than a bare "Resource not accessible by integration".
-import { ConfigurationError } from "../formats/errors.ts";
+import { ConfigurationError } from "./errors.ts";
 
 interface HttpError {
   status: number;

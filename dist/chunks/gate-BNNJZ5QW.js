@@ -1,2 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from "node:module"; const require = __mlopsCreateRequire(import.meta.url);
-import{i as a,j as b,k as c}from"./chunk-S2DIW4MU.js";import"./chunk-J6QWIN6A.js";import"./chunk-57CFFOWE.js";import"./chunk-6ETXY2V5.js";import"./chunk-UAD2YBHW.js";import"./chunk-3PJT7ZIM.js";import"./chunk-IM4UYUM2.js";import"./chunk-HZ7KIBMC.js";import"./chunk-D5SSROY6.js";import"./chunk-JNQK52MM.js";import"./chunk-QFO2T262.js";import"./chunk-YQQXVDUK.js";import"./chunk-JORFCKIY.js";export{b as findBaseline,a as gate,c as judge};
