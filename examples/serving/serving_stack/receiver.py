@@ -39,7 +39,8 @@ from .webhooks import Verifier, WebhookRejected
 
 SERVE = Path(__file__).resolve().parent.parent / "serve.py"
 VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
-# deploy sends model.deploy, and model.rollback when it redeploys what ran before: both switch.
+# deploy sends model.deploy, and model.rollback when it redeploys what ran
+# before: both switch the same way.
 EVENT_TYPES = ("model.deploy", "model.rollback")
 
 
