@@ -11,18 +11,16 @@ import { actionInputs } from "../../lib/action.ts";
 import { InputError } from "../../formats/errors.ts";
 import type { Inputs } from "../../lib/inputs.ts";
 import { defaultModelName } from "../../lib/run-context.ts";
-
-export interface RegistrySettings {
-  registry: string | undefined;
-  url: string | undefined;
-  username: string | undefined;
-  password: string | undefined;
-}
+import {
+  defaultRegistryUrl,
+  parseRegistryInputs,
+  type RegistryInputs,
+} from "../../registry/registry-inputs.ts";
 
 export interface DeployInputs {
   model: ModelRef;
   modelName: string;
-  registry: RegistrySettings;
+  registry: RegistryInputs;
   environment: string;
   target: TargetName;
   webhook: { url: string; secret: string; key: Buffer; timeoutMs: number } | undefined;
@@ -74,12 +72,7 @@ export function getInputs(
   return {
     model,
     modelName,
-    registry: {
-      registry: inputs.optional("registry"),
-      url: inputs.optional("registry-url"),
-      username: inputs.optional("registry-username"),
-      password: inputs.optional("registry-password"),
-    },
+    registry: parseRegistryInputs(inputs, { defaultUrl: defaultRegistryUrl(env) }),
     environment,
     target,
     webhook: target === "webhook" ? webhookInputs(inputs) : undefined,
