@@ -52,6 +52,8 @@ export function webhookBody(request: DeployRequest, now = new Date()): string {
   });
 }
 
+type StatusBody = { status?: unknown; state?: unknown; message?: unknown; reason?: unknown };
+
 const RETRIED = (status: number): boolean => status >= 500 || status === 408 || status === 429;
 const DONE_STATES = new Set(["succeeded", "success", "ready", "done", "completed"]);
 const FAILED_STATES = new Set(["failed", "failure", "error", "cancelled"]);
@@ -123,9 +125,12 @@ export class WebhookTarget implements DeployTarget {
         const response = await fetch(statusUrl, {
           signal: AbortSignal.timeout(Math.max(1, Math.min(10_000, deadline - Date.now()))),
         });
-        const json = parseJson(await response.text()) as { status?: unknown; message?: unknown } | undefined;
-        const state = typeof json?.status === "string" ? json.status.toLowerCase() : undefined;
-        const message = typeof json?.message === "string" ? `: ${json.message}` : "";
+        const json = parseJson(await response.text()) as StatusBody | undefined;
+        // `status`/`message`, or `state`/`reason` as examples/serving's receiver names them.
+        const rawState = json?.status ?? json?.state;
+        const rawMessage = json?.message ?? json?.reason;
+        const state = typeof rawState === "string" ? rawState.toLowerCase() : undefined;
+        const message = typeof rawMessage === "string" && rawMessage ? `: ${rawMessage}` : "";
         if (response.ok && state && DONE_STATES.has(state))
           return { detail: `202, then ${state} at ${statusUrl} (webhook-id ${id})` };
         if (state && FAILED_STATES.has(state))

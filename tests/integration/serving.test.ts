@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { filesDigest, sha256Hex } from "../../src/fingerprint/manifest.ts";
-import { ARTIFACT_MODEL_DIR, RUN_RECORD_FILE, type RunRecord } from "../../src/record/run-record.ts";
+import { ARTIFACT_MODEL_DIR, RUN_RECORD_FILE } from "../../src/record/run-record.ts";
 import {
   deployBody,
+  folderWithModelBytes,
   pushModelPack,
   startChild,
   startModelServer,
@@ -94,22 +94,6 @@ function sample(text: string, name: string, labels: Record<string, string>): num
       return Number(match[3]);
   }
   return undefined;
-}
-
-/** A copy of `model`'s folder whose model.joblib is `bytes`, with the record rewritten to match them. */
-function folderWithModelBytes(model: TrainedModel, bytes: Buffer): string {
-  const folder = mkdtempSync(join(tmpdir(), "mlops-model-edited-"));
-  cpSync(model.folder, folder, { recursive: true });
-  writeFileSync(join(folder, ARTIFACT_MODEL_DIR, "model.joblib"), bytes);
-  const files = model.record.model.files.map((f) =>
-    f.path === "model.joblib" ? { ...f, sha256: sha256Hex(bytes), size: bytes.length } : f,
-  );
-  const record: RunRecord = {
-    ...model.record,
-    model: { ...model.record.model, files, digest: `sha256:${filesDigest(files)}`, size: bytes.length },
-  };
-  writeFileSync(join(folder, RUN_RECORD_FILE), JSON.stringify(record, null, 2));
-  return folder;
 }
 
 let v1: TrainedModel;

@@ -6,7 +6,7 @@ import { runLoadTest, type LoadSpec } from "../../deploy-checks/load.ts";
 import { runSmokeTests, type SmokeRequest } from "../../deploy-checks/smoke.ts";
 import type { DeployTarget, TargetOutcome } from "../../deploy-targets/index.ts";
 import { currentDeployment } from "../../deployments/current.ts";
-import type { DeploymentsApi } from "../../deployments/github.ts";
+import { cut, STATUS_DESCRIPTION_LIMIT, type DeploymentsApi } from "../../deployments/github.ts";
 import {
   markInactive,
   openDeployment,
@@ -209,12 +209,12 @@ async function recover(
 ): Promise<Pick<DeployOutcome, "rolledBack" | "failureReason">> {
   if (!plan.rollback) {
     context.timeline.skip("rollback", "rollback: false");
-    await deployment.fail(`${reason}; not rolled back (rollback: false)`, context.logUrl);
+    await deployment.fail(statusText(reason, "not rolled back (rollback: false)"), context.logUrl);
     return { rolledBack: false, failureReason: reason };
   }
   if (!previous) {
     context.timeline.skip("rollback", "nothing ran before");
-    await deployment.fail(`${reason}; nothing to roll back to`, context.logUrl);
+    await deployment.fail(statusText(reason, "nothing to roll back to"), context.logUrl);
     return {
       rolledBack: false,
       failureReason: `${reason} (nothing to roll back to: no earlier successful deployment of ${plan.modelName} to ${plan.environment})`,
@@ -231,7 +231,7 @@ async function recover(
     await deployment.error(both, context.logUrl);
     return { rolledBack: false, failureReason: both };
   }
-  await deployment.fail(`${reason}; rolled back to ${previous.version}`, context.logUrl);
+  await deployment.fail(statusText(reason, `rolled back to ${previous.version}`), context.logUrl);
   return { rolledBack: true, failureReason: `${reason} (rolled back to ${previous.version})` };
 }
 
@@ -246,6 +246,11 @@ async function aliasTarget(resolver: ModelResolver, plan: DeployPlan): Promise<D
 
 function pick(model: DeployedModel): DeployedModel {
   return { version: model.version, digest: model.digest, uri: model.uri };
+}
+
+/** "<reason>; <outcome>" within GitHub's status limit: the reason is cut, never the outcome. */
+function statusText(reason: string, outcome: string): string {
+  return `${cut(reason, STATUS_DESCRIPTION_LIMIT - outcome.length - 2)}; ${outcome}`;
 }
 
 function firstLine(error: unknown): string {

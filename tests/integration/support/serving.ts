@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { filesDigest, sha256Hex } from "../../../src/fingerprint/manifest.ts";
 import { RUN_RECORD_FILE, ARTIFACT_MODEL_DIR, type RunRecord } from "../../../src/record/run-record.ts";
 import { parseRunRecord } from "../../../src/record/record-io.ts";
 import { runAction } from "../../rig/index.ts";
@@ -21,6 +22,22 @@ export interface TrainedModel {
   /** train-model's artifact layout: model/<files> and mlops-run.json. */
   folder: string;
   record: RunRecord;
+}
+
+/** A copy of `model`'s folder whose model.joblib is `bytes`, with the record rewritten to match them. */
+export function folderWithModelBytes(model: TrainedModel, bytes: Buffer): string {
+  const folder = mkdtempSync(join(tmpdir(), "mlops-model-edited-"));
+  cpSync(model.folder, folder, { recursive: true });
+  writeFileSync(join(folder, ARTIFACT_MODEL_DIR, "model.joblib"), bytes);
+  const files = model.record.model.files.map((f) =>
+    f.path === "model.joblib" ? { ...f, sha256: sha256Hex(bytes), size: bytes.length } : f,
+  );
+  const record: RunRecord = {
+    ...model.record,
+    model: { ...model.record.model, files, digest: `sha256:${filesDigest(files)}`, size: bytes.length },
+  };
+  writeFileSync(join(folder, RUN_RECORD_FILE), JSON.stringify(record, null, 2));
+  return folder;
 }
 
 let nextRunId = 14_000;
@@ -317,8 +334,15 @@ export interface ServingStack extends Child {
   stateDir: string;
 }
 
-/** python3 examples/serving/stack.py: the nginx front and the receiver, on ephemeral ports. */
-export async function startStack(model: string, extra: string[] = []): Promise<ServingStack> {
+/**
+ * python3 examples/serving/stack.py: the nginx front and the receiver, on ephemeral ports. `env` adds
+ * e.g. MLOPS_REGISTRY_USERNAME/MLOPS_REGISTRY_PASSWORD for a registry that wants credentials.
+ */
+export async function startStack(
+  model: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ServingStack> {
   const dir = mkdtempSync(join(tmpdir(), "mlops-stack-"));
   const portsFile = join(dir, "ports.json");
   const child = startChild(
@@ -328,7 +352,7 @@ export async function startStack(model: string, extra: string[] = []): Promise<S
       ...["--model-name", model, "--front-port", "0", "--receiver-port", "0"],
       ...["--state-dir", join(dir, "state"), "--ports-file", portsFile, ...extra],
     ],
-    { env: { ...process.env, MLOPS_WEBHOOK_SECRET: WEBHOOK_SECRET } },
+    { env: { ...process.env, MLOPS_WEBHOOK_SECRET: WEBHOOK_SECRET, ...env } },
   );
   return orStop(child, async () => {
     type Ports = { front: number; receiver: number; stateDir: string };
