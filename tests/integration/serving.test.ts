@@ -15,7 +15,6 @@ import {
   pushModelPack,
   startChild,
   startModelServer,
-  startRegistry,
   startStack,
   status,
   trainModelFolder,
@@ -23,11 +22,11 @@ import {
   webhookHeaders,
   SERVING_DIR,
   type ModelServer,
-  type Registry,
   type ServingStack,
   type TrainedModel,
 } from "./support/serving.ts";
 import { PYTHON, REPO_ROOT } from "./support/workspace.ts";
+import { startTestRegistry, type TestRegistry } from "../services/registry/index.ts";
 
 const run = promisify(execFile);
 const MODEL = "digits";
@@ -187,12 +186,13 @@ describe("serve.py alone", () => {
 });
 
 describe("the deploy receiver behind the nginx front", () => {
-  let registry: Registry;
+  let registry: TestRegistry;
   let stack: ServingStack;
   const refs: Record<string, string> = {};
 
   beforeAll(async () => {
-    registry = await startRegistry();
+    // The shared test registry, bare: the receiver pulls anonymously here (deploy.test.ts pulls with credentials).
+    registry = await startTestRegistry({ auth: false });
     stack = await startStack(MODEL, ["--ready-timeout", String(READY_TIMEOUT), "--sync-timeout", "90"]);
     refs.v1 = await pushModelPack(registry, "acme/digits", "v1", v1.folder);
     refs.v2 = await pushModelPack(registry, "acme/digits", "v2", v2.folder);

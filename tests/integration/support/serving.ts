@@ -1,8 +1,6 @@
-// What the serving tests start: a model folder trained through train-model, Debian's docker-registry
-// (no auth) with a ModelPack artifact pushed by skopeo from an OCI layout written here, and
+// What the serving tests start: a model folder trained through train-model, a ModelPack artifact pushed
+// by skopeo from an OCI layout written here (to the registry of tests/services/registry), and
 // examples/serving's server or whole stack. Each on an ephemeral port under its own temp folder.
-// (tests/services/registry is the token-auth registry being built for publish-model; this minimal start
-// is the serving tests' own until the two are unified.)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -172,50 +170,6 @@ export async function startModelServer(folder: string, name: string, version: st
   });
 }
 
-export interface Registry {
-  host: string;
-  close(): Promise<void>;
-}
-
-/** Debian's docker-registry on 127.0.0.1:<ephemeral>, storage in a temp folder, no auth. */
-export async function startRegistry(): Promise<Registry> {
-  const dir = mkdtempSync(join(tmpdir(), "mlops-registry-"));
-  const config = join(dir, "config.yml");
-  writeFileSync(
-    config,
-    [
-      "version: 0.1",
-      "log:",
-      "  level: info",
-      "  accesslog:",
-      "    disabled: true",
-      "storage:",
-      "  filesystem:",
-      `    rootdirectory: ${join(dir, "data")}`,
-      "http:",
-      "  addr: 127.0.0.1:0",
-      "",
-    ].join("\n"),
-  );
-  const child = startChild("docker-registry", ["serve", config]);
-  let host = "";
-  await orStop(child, async () => {
-    await waitFor("docker-registry listening", () => {
-      if (child.process.exitCode !== null) throw new Error(`docker-registry exited:\n${child.output()}`);
-      host = /listening on (127\.0\.0\.1:\d+)/.exec(child.output())?.[1] ?? "";
-      return host !== "";
-    });
-    await waitFor("docker-registry /v2/", async () => (await status(`http://${host}/v2/`)) === 200);
-  });
-  return {
-    host,
-    close: async () => {
-      await child.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
 export const MODELPACK = {
@@ -234,7 +188,7 @@ export const MODELPACK = {
  * registry reference by digest.
  */
 export async function pushModelPack(
-  registry: Registry,
+  registry: { host: string },
   repository: string,
   tag: string,
   folder: string,
