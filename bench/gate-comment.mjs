@@ -7,7 +7,7 @@
 // reference (median of create + update). Also counts each side's API requests.
 // The gate runs without an artifact service (no ACTIONS_RUNTIME_TOKEN): its upload is skipped with a
 // warning, as on a runner without one, so both sides do the same job: one comment.
-// The double comes from tests/services/github, as bench/train-model.ts takes the rig from tests/.
+// The double comes from testing/services/github, as bench/train-model.ts takes the rig from testing/.
 // Usage: node_modules/.bin/node bench/gate-comment.mjs [--runs 11]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { parse } from "yaml";
 import { esbuildOptions } from "../scripts/esbuild-options.mjs";
-import { fakeSha, startGitHubDouble } from "../tests/services/github/index.ts";
+import { fakeSha, startGitHubDouble } from "../testing/services/github/index.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const runsArg = process.argv.indexOf("--runs");

@@ -24,9 +24,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startGitHubDouble } from "../tests/services/github/index.ts";
-import { startTestRegistry } from "../tests/services/registry/index.ts";
-import { publishableRecord } from "../tests/unit/modelpack/fixtures.ts";
+import { startGitHubDouble } from "../testing/services/github/index.ts";
+import { startTestRegistry } from "../testing/services/registry/index.ts";
+import { publishableRecord } from "../testing/fixtures/publishable-record.ts";
 
 const { values } = parseArgs({
   options: { size: { type: "string", default: "1G" }, runs: { type: "string", default: "3" } },

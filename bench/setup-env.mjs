@@ -6,7 +6,7 @@
 //   /work/main/node_modules/.bin/node bench/setup-env.mjs [--runs 3]
 //
 // Two workloads, both said in the output:
-// - the fixture wheelhouse (tests/fixtures/setup-env/wheelhouse.ts: three small wheels, one with a
+// - the fixture wheelhouse (testing/fixtures/wheelhouse.ts: three small wheels, one with a
 //   dependency), really installed into the venv with the index off;
 // - the scikit-learn example with `system-site-packages: true`: PyPI is not reachable here and Debian ships
 //   no wheels, so its pinned packages come from Debian's Python and pip only checks them. Neither workload
@@ -16,9 +16,9 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildWheelhouse, SYSTEM_PYTHON } from "../tests/fixtures/setup-env/wheelhouse.ts";
-import { startArtifactServices } from "../tests/integration/support/services.ts";
-import { runAction } from "../tests/rig/index.ts";
+import { buildWheelhouse, SYSTEM_PYTHON } from "../testing/fixtures/wheelhouse.ts";
+import { startArtifactServices } from "../testing/support/services.ts";
+import { runAction } from "../testing/rig/index.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });

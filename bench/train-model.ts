@@ -8,9 +8,9 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findNode24, runAction } from "../tests/rig/index.ts";
-import { startArtifactServices } from "../tests/integration/support/services.ts";
-import { checkoutExample, PYTHON } from "../tests/integration/support/workspace.ts";
+import { findNode24, runAction } from "../testing/rig/index.ts";
+import { startArtifactServices } from "../testing/support/services.ts";
+import { checkoutExample, PYTHON } from "../testing/support/workspace.ts";
 
 const runsArg = process.argv.indexOf("--runs");
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 9;

@@ -7,10 +7,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runAction, type ActionResult } from "../tests/rig/index.ts";
-import { fakeSha, pullRequestRun, pushRun, REPO, startGitHub } from "../tests/integration/support/github.ts";
-import { startArtifactServices } from "../tests/integration/support/services.ts";
-import { checkoutExample } from "../tests/integration/support/workspace.ts";
+import { runAction, type ActionResult } from "../testing/rig/index.ts";
+import { fakeSha, pullRequestRun, pushRun, REPO, startGitHub } from "../testing/support/github.ts";
+import { startArtifactServices } from "../testing/support/services.ts";
+import { checkoutExample } from "../testing/support/workspace.ts";
 
 const transcriptArg = process.argv.indexOf("--transcript");
 const transcriptFile = transcriptArg > 0 ? process.argv[transcriptArg + 1] : undefined;

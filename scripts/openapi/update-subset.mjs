@@ -1,5 +1,5 @@
-// Regenerates tests/services/github/openapi/api.github.com.subset.json: the operations the GitHub double
-// serves (tests/services/github/routes.ts) and the components they reference, cut from GitHub's official
+// Regenerates testing/services/github/openapi/api.github.com.subset.json: the operations the GitHub double
+// serves (testing/services/github/routes.ts) and the components they reference, cut from GitHub's official
 // OpenAPI description (npm package @octokit/openapi, which is hundreds of MB, so it is not a dependency).
 //
 //   npm install --prefix /tmp/openapi @octokit/openapi@23
@@ -11,11 +11,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ROUTES } from "../../tests/services/github/routes.ts";
+import { ROUTES } from "../../testing/services/github/routes.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const packageDir = resolve(process.argv[2] ?? "/tmp/openapi/node_modules/@octokit/openapi");
-const outputFile = join(root, "tests/services/github/openapi/api.github.com.subset.json");
+const outputFile = join(root, "testing/services/github/openapi/api.github.com.subset.json");
 
 const packageJson = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
 const full = JSON.parse(readFileSync(join(packageDir, "generated/api.github.com.json"), "utf8"));

@@ -8,12 +8,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type Azurite } from "../services/azurite.ts";
+import { startAzurite, type Azurite } from "../../testing/services/azurite.ts";
 import {
   startResultsService,
   type ResultsService,
   type RunIdentity,
-} from "../services/results/results-service.ts";
+} from "../../testing/services/results/results-service.ts";
 
 const RUN_ID = 4242;
 const repoRoot = join(import.meta.dirname, "..", "..");

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { findNode24 } from "../rig/index.ts";
-import { REPO_ROOT } from "./support/workspace.ts";
+import { findNode24 } from "../../testing/rig/index.ts";
+import { REPO_ROOT } from "../../testing/support/workspace.ts";
 
 it("prints the PR comment the GitHub double received, and the artifacts the runs uploaded", async () => {
   const transcript = join(mkdtempSync(join(tmpdir(), "mlops-demo-test-")), "transcript.json");

@@ -10,8 +10,12 @@ import { createModelResolver } from "../../src/actions/deploy/resolver.ts";
 import { publishModelPack } from "../../src/actions/publish-model/publish-oci.ts";
 import { buildModelPack } from "../../src/modelpack/index.ts";
 import { createOciClient, parseRegistryUrl, repositoryFor } from "../../src/registry/oci/index.ts";
-import { startTestRegistry, uniqueRepository, type TestRegistry } from "../services/registry/index.ts";
-import { publishableRecord } from "../unit/modelpack/fixtures.ts";
+import {
+  startTestRegistry,
+  uniqueRepository,
+  type TestRegistry,
+} from "../../testing/services/registry/index.ts";
+import { publishableRecord } from "../../testing/fixtures/publishable-record.ts";
 
 const OWNER = "acme";
 const USER = { username: "deployer", password: "ghs_deployer" };

@@ -12,16 +12,16 @@ import { buildModelPack } from "../../src/modelpack/index.ts";
 import { RUN_RECORD_FILE, ARTIFACT_MODEL_DIR } from "../../src/record/run-record.ts";
 import { parseRunRecord } from "../../src/record/record-io.ts";
 import { createOciClient, parseRegistryUrl, repositoryFor } from "../../src/registry/oci/index.ts";
-import { runAction, type ActionResult } from "../rig/index.ts";
-import { fakeSha, startGitHubDouble, type GitHubDouble } from "../services/github/index.ts";
-import { startTestRegistry, type TestRegistry } from "../services/registry/index.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
+import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../testing/services/github/index.ts";
+import { startTestRegistry, type TestRegistry } from "../../testing/services/registry/index.ts";
 import {
   folderWithModelBytes,
   startStack,
   trainModelFolder,
   WEBHOOK_SECRET,
   type ServingStack,
-} from "./support/serving.ts";
+} from "../../testing/support/serving.ts";
 
 const OWNER = "acme";
 const REPO = `${OWNER}/digits`;

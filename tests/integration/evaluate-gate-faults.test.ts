@@ -9,10 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGateRecord, type GateRecord } from "../../src/verdict/gate-record.ts";
-import type { FaultSpec, GitHubDouble } from "../services/github/index.ts";
-import { runAction, type ActionResult } from "../rig/index.ts";
-import { fakeSha, pullRequestRun, REPO, startGitHub, type SimulatedRun } from "./support/github.ts";
-import { startArtifactServices, type ArtifactServices } from "./support/services.ts";
+import type { FaultSpec, GitHubDouble } from "../../testing/services/github/index.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
+import {
+  fakeSha,
+  pullRequestRun,
+  REPO,
+  startGitHub,
+  type SimulatedRun,
+} from "../../testing/support/github.ts";
+import { startArtifactServices, type ArtifactServices } from "../../testing/support/services.ts";
 
 const GET_PULL = "GET /repos/{owner}/{repo}/pulls/{pull_number}";
 const LIST_COMMENTS = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments";

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runAction, type ActionResult } from "../rig/index.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
 
 interface Job {
   workspace: string;

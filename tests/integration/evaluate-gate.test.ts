@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { parseGateCheckText } from "../../src/verdict/check-marker.ts";
 import { parseGateRecord, type GateRecord } from "../../src/verdict/gate-record.ts";
-import { readOnlyPermissions, type GitHubDouble } from "../services/github/index.ts";
-import { runAction, type ActionResult } from "../rig/index.ts";
+import { readOnlyPermissions, type GitHubDouble } from "../../testing/services/github/index.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
 import {
   fakeSha,
   pullRequestRun,
@@ -18,9 +18,9 @@ import {
   startGitHub,
   TOKEN,
   type SimulatedRun,
-} from "./support/github.ts";
-import { startArtifactServices, type ArtifactServices } from "./support/services.ts";
-import { checkoutExample } from "./support/workspace.ts";
+} from "../../testing/support/github.ts";
+import { startArtifactServices, type ArtifactServices } from "../../testing/support/services.ts";
+import { checkoutExample } from "../../testing/support/workspace.ts";
 
 let services: ArtifactServices;
 let github: GitHubDouble;

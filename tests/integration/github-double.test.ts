@@ -3,7 +3,7 @@
 // would against api.github.com. Each case counts the requests the double received.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOctokit, type GitHubClient } from "../../src/lib/octokit.ts";
-import { fakeSha, startGitHubDouble, type GitHubDouble } from "../services/github/index.ts";
+import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../testing/services/github/index.ts";
 
 const REPO = "octo/models";
 const base = { owner: "octo", repo: "models" };

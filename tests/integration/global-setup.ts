@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { providedPythonModules, SYSTEM_PYTHON, unimportable } from "../rig/python-modules.ts";
+import { providedPythonModules, SYSTEM_PYTHON, unimportable } from "../../testing/rig/python-modules.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 

@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runAction, type ActionResult } from "../rig/index.ts";
-import { publishableRecord } from "../unit/modelpack/fixtures.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
+import { publishableRecord } from "../../testing/fixtures/publishable-record.ts";
 
 const NO_NETWORK = { GITHUB_API_URL: "http://127.0.0.1:9" };
 

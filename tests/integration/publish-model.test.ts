@@ -19,13 +19,17 @@ import {
   readModelPackManifest,
 } from "../../src/modelpack/index.ts";
 import { createOciClient, parseRegistryUrl, type Credentials } from "../../src/registry/oci/index.ts";
-import { killGroup } from "../rig/housekeeping.ts";
-import { runAction, type ActionResult } from "../rig/index.ts";
-import type { GitHubDouble } from "../services/github/index.ts";
-import { startTestRegistry, uniqueRepository, type TestRegistry } from "../services/registry/index.ts";
-import { pushRun, REPO, startGitHub } from "./support/github.ts";
-import { startArtifactServices, type ArtifactServices } from "./support/services.ts";
-import { checkoutExample, git, PYTHON } from "./support/workspace.ts";
+import { killGroup } from "../../testing/rig/housekeeping.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
+import type { GitHubDouble } from "../../testing/services/github/index.ts";
+import {
+  startTestRegistry,
+  uniqueRepository,
+  type TestRegistry,
+} from "../../testing/services/registry/index.ts";
+import { pushRun, REPO, startGitHub } from "../../testing/support/github.ts";
+import { startArtifactServices, type ArtifactServices } from "../../testing/support/services.ts";
+import { checkoutExample, git, PYTHON } from "../../testing/support/workspace.ts";
 
 const NAMESPACE = REPO; // acme/digits
 const WRITER = { username: "octo", password: "ghp_writer" };

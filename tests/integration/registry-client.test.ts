@@ -1,5 +1,5 @@
 // The OCI client (src/registry/oci) against Debian's docker-registry with token auth, behind the
-// ghcr-like front (tests/services/registry), and skopeo as the reference reader. A library, so it runs
+// ghcr-like front (testing/services/registry), and skopeo as the reference reader. A library, so it runs
 // from the sources in this process; publish-model's tests run the bundle.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -21,7 +21,11 @@ import {
   type Credentials,
   type OciClient,
 } from "../../src/registry/oci/index.ts";
-import { startTestRegistry, uniqueRepository, type TestRegistry } from "../services/registry/index.ts";
+import {
+  startTestRegistry,
+  uniqueRepository,
+  type TestRegistry,
+} from "../../testing/services/registry/index.ts";
 
 const OWNER = "acme";
 const ACTOR = "octocat";

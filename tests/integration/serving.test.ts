@@ -24,9 +24,9 @@ import {
   type ModelServer,
   type ServingStack,
   type TrainedModel,
-} from "./support/serving.ts";
-import { PYTHON, REPO_ROOT } from "./support/workspace.ts";
-import { startTestRegistry, type TestRegistry } from "../services/registry/index.ts";
+} from "../../testing/support/serving.ts";
+import { PYTHON, REPO_ROOT } from "../../testing/support/workspace.ts";
+import { startTestRegistry, type TestRegistry } from "../../testing/services/registry/index.ts";
 
 const run = promisify(execFile);
 const MODEL = "digits";

@@ -15,10 +15,10 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runAction, type ActionResult } from "../rig/index.ts";
-import { buildWheelhouse, SYSTEM_PYTHON } from "../fixtures/setup-env/wheelhouse.ts";
-import { startArtifactServices, type ArtifactServices } from "./support/services.ts";
-import { REPO_ROOT } from "./support/workspace.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
+import { buildWheelhouse, SYSTEM_PYTHON } from "../../testing/fixtures/wheelhouse.ts";
+import { startArtifactServices, type ArtifactServices } from "../../testing/support/services.ts";
+import { REPO_ROOT } from "../../testing/support/workspace.ts";
 
 const ACTION = "actions/setup-env/install";
 const PROJECTS = join(REPO_ROOT, "tests/fixtures/setup-env/projects");

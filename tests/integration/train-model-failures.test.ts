@@ -13,8 +13,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runAction, type ActionResult } from "../rig/index.ts";
-import { checkoutExample, PYTHON } from "./support/workspace.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
+import { checkoutExample, PYTHON } from "../../testing/support/workspace.ts";
 
 const BASE = { command: "python3 train.py", "model-path": "model", upload: "false", cache: "false" };
 

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunRecord } from "../../src/record/record-io.ts";
 import type { RunRecord } from "../../src/record/run-record.ts";
-import { runAction, type ActionResult } from "../rig/index.ts";
-import { startArtifactServices, type ArtifactServices } from "./support/services.ts";
-import { checkoutExample, PYTHON } from "./support/workspace.ts";
+import { runAction, type ActionResult } from "../../testing/rig/index.ts";
+import { startArtifactServices, type ArtifactServices } from "../../testing/support/services.ts";
+import { checkoutExample, PYTHON } from "../../testing/support/workspace.ts";
 
 let services: ArtifactServices;
 let nextRunId = 9000;

@@ -6,10 +6,18 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGitHubDouble, type GitHubDouble, type Permissions } from "../services/github/index.ts";
-import { runWorkflow, type RunWorkflowOptions, type WorkflowResult } from "../rig/workflow/index.ts";
-import { startArtifactServices, type ArtifactServices } from "./support/services.ts";
-import { checkoutExample, git, REPO_ROOT } from "./support/workspace.ts";
+import {
+  startGitHubDouble,
+  type GitHubDouble,
+  type Permissions,
+} from "../../testing/services/github/index.ts";
+import {
+  runWorkflow,
+  type RunWorkflowOptions,
+  type WorkflowResult,
+} from "../../testing/rig/workflow/index.ts";
+import { startArtifactServices, type ArtifactServices } from "../../testing/support/services.ts";
+import { checkoutExample, git, REPO_ROOT } from "../../testing/support/workspace.ts";
 
 const REPO = "acme/digits";
 const FORK = "contributor/digits";

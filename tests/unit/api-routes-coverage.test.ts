@@ -5,7 +5,7 @@ import { getOctokit } from "@actions/github";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { expect, it } from "vitest";
-import { ROUTES, routeKey } from "../services/github/routes.ts";
+import { ROUTES, routeKey } from "../../testing/services/github/routes.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 

@@ -129,3 +129,43 @@ describe("src/ layering", () => {
     expect(wrong.map(describeImport)).toEqual([]);
   });
 });
+
+const ROOT = resolve(SRC, "..");
+/** The top-level tree a repository path lies in ("tests", "testing", "bench", "scripts", "src", …). */
+const treeOf = (path: string): string => relative(ROOT, path).split(sep)[0] ?? "";
+
+function treeFiles(tree: string): string[] {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === "node_modules" ? [] : walk(path);
+      return /\.(?:ts|mjs)$/.test(entry.name) ? [path] : [];
+    });
+  return walk(join(ROOT, tree));
+}
+
+/** "file imports specifier" for each relative import of `tree`'s files that lands in one of `forbidden`. */
+function crossings(tree: string, forbidden: readonly string[]): string[] {
+  return treeFiles(tree).flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(SPECIFIER)]
+      .map(([, specifier = ""]) => specifier)
+      .filter((s) => s.startsWith(".") && forbidden.includes(treeOf(resolve(dirname(file), s))))
+      .map((s) => `${relative(ROOT, file)} imports ${s}`),
+  );
+}
+
+describe("the trees beside src/", () => {
+  it("finds the imports it checks", () => {
+    expect(crossings("bench", ["testing"]).length).toBeGreaterThan(0);
+    expect(crossings("tests", ["testing"]).length).toBeGreaterThan(10);
+  });
+
+  it("keeps what bench/, scripts/ and the tests share in testing/, which never imports tests/", () => {
+    const wrong = ["bench", "scripts", "testing"].flatMap((tree) => crossings(tree, ["tests"]));
+    expect(wrong).toEqual([]);
+  });
+
+  it("keeps src/ free of tests, testing, bench and scripts", () => {
+    expect(crossings("src", ["tests", "testing", "bench", "scripts"])).toEqual([]);
+  });
+});

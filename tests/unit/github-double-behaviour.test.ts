@@ -3,7 +3,7 @@
 // cannot create environments, deployments refuse commits with failing checks, bodies have a size limit.
 import { getOctokit } from "@actions/github";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fakeSha, startGitHubDouble, type GitHubDouble } from "../services/github/index.ts";
+import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../testing/services/github/index.ts";
 
 const REPO = "octo/models";
 const base = { owner: "octo", repo: "models" };

@@ -10,7 +10,7 @@ import {
   startGitHubDouble,
   unzip,
   type GitHubDouble,
-} from "../services/github/index.ts";
+} from "../../testing/services/github/index.ts";
 
 const REPO = "octo/models";
 const owner = "octo";

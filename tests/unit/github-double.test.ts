@@ -15,9 +15,9 @@ import {
   startGitHubDouble,
   unzip,
   type GitHubDouble,
-} from "../services/github/index.ts";
-import { checkResponse } from "../services/github/validation.ts";
-import { ROUTES } from "../services/github/routes.ts";
+} from "../../testing/services/github/index.ts";
+import { checkResponse } from "../../testing/services/github/validation.ts";
+import { ROUTES } from "../../testing/services/github/routes.ts";
 
 const REPO = "octo/models";
 const base = { owner: "octo", repo: "models" };

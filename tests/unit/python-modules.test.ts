@@ -7,7 +7,7 @@ import {
   repositoryModules,
   standardLibrary,
   unimportable,
-} from "../rig/python-modules.ts";
+} from "../../testing/rig/python-modules.ts";
 
 describe("Python modules the tests import", () => {
   const provided = providedPythonModules();

@@ -17,7 +17,7 @@ import type { ModelRef, ModelResolver, ResolvedModel } from "../../../src/deploy
 import { parseSmokeTests } from "../../../src/deploy-checks/smoke.ts";
 import { ConfigurationError } from "../../../src/formats/errors.ts";
 import { createOctokit } from "../../../src/lib/octokit.ts";
-import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../services/github/index.ts";
+import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../../testing/services/github/index.ts";
 
 const REPO = "octo/models";
 const secret = `whsec_${randomBytes(32).toString("base64")}`;

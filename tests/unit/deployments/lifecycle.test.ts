@@ -7,7 +7,7 @@ import type { DeploymentsApi } from "../../../src/deployments/github.ts";
 import { octokitDeployments } from "../../../src/actions/deploy/deployments-api.ts";
 import { markInactive, openDeployment, withDeployment } from "../../../src/deployments/lifecycle.ts";
 import { createOctokit } from "../../../src/lib/octokit.ts";
-import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../services/github/index.ts";
+import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../../testing/services/github/index.ts";
 
 const REPO = "octo/models";
 const digest = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`;

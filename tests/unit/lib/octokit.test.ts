@@ -4,7 +4,7 @@ import { createServer, request, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOctokit } from "../../../src/lib/octokit.ts";
-import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../services/github/index.ts";
+import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../../testing/services/github/index.ts";
 
 const REPO = "octo/models";
 const VARIABLES = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderModelCard } from "../../../src/model-card/model-card.ts";
-import { publishableRecord } from "../modelpack/fixtures.ts";
+import { publishableRecord } from "../../../testing/fixtures/publishable-record.ts";
 
 describe("renderModelCard", () => {
   const record = publishableRecord();

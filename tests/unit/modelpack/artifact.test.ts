@@ -17,7 +17,7 @@ import {
 } from "../../../src/modelpack/index.ts";
 import { ConfigurationError } from "../../../src/formats/errors.ts";
 import { sha256Digest } from "../../../src/registry/oci/index.ts";
-import { publishableRecord, sha256Hex } from "./fixtures.ts";
+import { publishableRecord, sha256Hex } from "../../../testing/fixtures/publishable-record.ts";
 
 const SCHEMA_FILE = join(import.meta.dirname, "../../../schemas/modelpack/config-schema.json");
 

@@ -1,8 +1,8 @@
 // The rig's parsers against the runner's rules: environment files, workflow commands, masking, expressions.
 import { describe, expect, it } from "vitest";
-import { evaluateCondition, evaluateTemplate } from "../../rig/expressions.ts";
-import { parseKeyValueFile, parsePathFile } from "../../rig/file-commands.ts";
-import { CommandProcessor, parseCommand, SecretMasker } from "../../rig/workflow-commands.ts";
+import { evaluateCondition, evaluateTemplate } from "../../../testing/rig/expressions.ts";
+import { parseKeyValueFile, parsePathFile } from "../../../testing/rig/file-commands.ts";
+import { CommandProcessor, parseCommand, SecretMasker } from "../../../testing/rig/workflow-commands.ts";
 
 describe("parseKeyValueFile", () => {
   it("reads NAME=value lines, keeping '=' in values and skipping empty lines", () => {

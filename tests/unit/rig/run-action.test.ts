@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { findNode24, loadActionManifest, runAction } from "../../rig/index.ts";
+import { findNode24, loadActionManifest, runAction } from "../../../testing/rig/index.ts";
 
 const fixtures = resolve(import.meta.dirname, "../../fixtures/actions");
 const fixture = (name: string) => join(fixtures, name);

@@ -14,7 +14,7 @@ import {
   readOnlyPermissions,
   startGitHubDouble,
   type GitHubDouble,
-} from "../../services/github/index.ts";
+} from "../../../testing/services/github/index.ts";
 
 const REPO = "acme/churn";
 const CREATE_REF = "POST /repos/{owner}/{repo}/git/refs";

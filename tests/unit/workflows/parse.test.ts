@@ -2,7 +2,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseActionFile, parseWorkflowFile, parseWorkflowText } from "../../rig/workflow/index.ts";
+import {
+  parseActionFile,
+  parseWorkflowFile,
+  parseWorkflowText,
+} from "../../../testing/rig/workflow/index.ts";
 import { actionFiles, root, workflowFiles } from "./shipped-files.ts";
 
 describe.each(actionFiles)("%s", (file) => {

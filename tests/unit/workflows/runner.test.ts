@@ -2,7 +2,12 @@
 // defaults.run, GITHUB_OUTPUT/ENV/PATH, step and job outputs, needs, if: with status functions,
 // continue-on-error, composite actions, a reusable workflow, triggers and typed dispatch inputs.
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveUses, runWorkflow, type StepRecord, type WorkflowResult } from "../../rig/workflow/index.ts";
+import {
+  resolveUses,
+  runWorkflow,
+  type StepRecord,
+  type WorkflowResult,
+} from "../../../testing/rig/workflow/index.ts";
 
 const workflow = "tests/unit/workflows/fixtures/run-steps.yml";
 

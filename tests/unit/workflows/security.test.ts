@@ -8,7 +8,7 @@ import {
   contextReferences,
   formatFindings,
   type Rule,
-} from "../../rig/workflow/security.ts";
+} from "../../../testing/rig/workflow/security.ts";
 import { actionFiles, root, workflowFiles } from "./shipped-files.ts";
 
 const checkout = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0";

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunTrust } from "../../../../src/actions/evaluate-gate/trusted-runs.ts";
 import { createOctokit, type GitHubClient } from "../../../../src/lib/octokit.ts";
-import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../../services/github/index.ts";
+import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../../../testing/services/github/index.ts";
 
 const REPO = "octo/models";
 const repository = { owner: "octo", repo: "models" };

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runWorkflow, type StepRecord } from "../../../rig/workflow/index.ts";
+import { runWorkflow, type StepRecord } from "../../../../testing/rig/workflow/index.ts";
 
 const root = resolve(import.meta.dirname, "../../../..");
 

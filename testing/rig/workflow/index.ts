@@ -1,5 +1,5 @@
 // The workflow runner of the rig: whole workflow files and composite actions on top of
-// @actions/workflow-parser and @actions/expressions. See tests/rig/README.md, "Workflows".
+// @actions/workflow-parser and @actions/expressions. See testing/rig/README.md, "Workflows".
 export { runWorkflow } from "./run-workflow.ts";
 export type { JobConclusion, JobResult, RunWorkflowOptions, WorkflowResult } from "./run-workflow.ts";
 export type { StepRecord, StepOutcome } from "./steps.ts";

@@ -1,5 +1,5 @@
 // What the serving tests start: a model folder trained through train-model, a ModelPack artifact pushed
-// by skopeo from an OCI layout written here (to the registry of tests/services/registry), and
+// by skopeo from an OCI layout written here (to the registry of testing/services/registry), and
 // examples/serving's server or whole stack. Each on an ephemeral port under its own temp folder.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash, createHmac, randomBytes } from "node:crypto";
@@ -7,10 +7,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { filesDigest, sha256Hex } from "../../../src/fingerprint/manifest.ts";
-import { RUN_RECORD_FILE, ARTIFACT_MODEL_DIR, type RunRecord } from "../../../src/record/run-record.ts";
-import { parseRunRecord } from "../../../src/record/record-io.ts";
-import { runAction } from "../../rig/index.ts";
+import { filesDigest, sha256Hex } from "../../src/fingerprint/manifest.ts";
+import { RUN_RECORD_FILE, ARTIFACT_MODEL_DIR, type RunRecord } from "../../src/record/run-record.ts";
+import { parseRunRecord } from "../../src/record/record-io.ts";
+import { runAction } from "../rig/index.ts";
 import { checkoutExample, PYTHON, REPO_ROOT } from "./workspace.ts";
 
 const run = promisify(execFile);

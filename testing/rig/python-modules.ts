@@ -81,14 +81,16 @@ const MODULE_RUN = /(?:python3?\b[^\n]*?\s-m\s+|["']-m["'],\s*["'])([A-Za-z_][\w
 
 /**
  * Every Python module the tests import or run: in the .py files of examples/ and tests/ (the examples'
- * own code and tests, fixtures), in the Python snippets inside tests/**\/*.ts (as `-c` scripts), and
- * `python -m` runs in tests/ and scripts/. Relative imports (`from . import x`) are not matched.
+ * own code and tests, fixtures), in the Python snippets inside tests/, testing/, scripts/ and bench/ (as
+ * `-c` scripts), and `python -m` runs there. Relative imports (`from . import x`) are not matched.
  */
 export function importedPythonModules(): PythonImport[] {
   const files = [
     ...walk(join(REPO_ROOT, "examples")),
     ...walk(join(REPO_ROOT, "tests")),
+    ...walk(join(REPO_ROOT, "testing")),
     ...walk(join(REPO_ROOT, "scripts")),
+    ...walk(join(REPO_ROOT, "bench")),
   ];
   const found: PythonImport[] = [];
   for (const file of files) {
@@ -118,7 +120,7 @@ export function importedPythonModules(): PythonImport[] {
 
 /**
  * Module names the repository defines itself: its .py files and packages, modules a conftest registers
- * (`sys.modules["name"]`) and the fixture distributions tests/fixtures/setup-env/wheelhouse.ts builds.
+ * (`sys.modules["name"]`) and the fixture distributions testing/fixtures/wheelhouse.ts builds.
  */
 export function repositoryModules(): Set<string> {
   const names = new Set<string>();
@@ -130,7 +132,7 @@ export function repositoryModules(): Set<string> {
         if (match[1] !== undefined) names.add(match[1]);
     }
   }
-  const wheelhouse = readFileSync(join(REPO_ROOT, "tests/fixtures/setup-env/wheelhouse.ts"), "utf8");
+  const wheelhouse = readFileSync(join(REPO_ROOT, "testing/fixtures/wheelhouse.ts"), "utf8");
   for (const match of wheelhouse.matchAll(/module: "(\w+)"/g))
     if (match[1] !== undefined) names.add(match[1]);
   return names;

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
+export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const PYTHON = "/usr/bin/python3";
 
 /** Copies examples/<name> (or an already trained copy) into <workspace>/<subdir> and commits it. */

@@ -1,6 +1,6 @@
 // The local stand-ins for GitHub's services that a test needs, started together and stopped together.
-import { startAzurite, type Azurite } from "../../services/azurite.ts";
-import { startResultsService, type ResultsService } from "../../services/results/results-service.ts";
+import { startAzurite, type Azurite } from "../services/azurite.ts";
+import { startResultsService, type ResultsService } from "../services/results/results-service.ts";
 
 export interface ArtifactServices {
   azurite: Azurite;

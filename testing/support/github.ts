@@ -5,8 +5,8 @@ import {
   readOnlyPermissions,
   startGitHubDouble,
   type GitHubDouble,
-} from "../../services/github/index.ts";
-import type { RunActionOptions } from "../../rig/index.ts";
+} from "../services/github/index.ts";
+import type { RunActionOptions } from "../rig/index.ts";
 import type { ArtifactServices } from "./services.ts";
 
 export const REPO = "acme/digits";
