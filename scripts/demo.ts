@@ -309,7 +309,12 @@ async function current(): Promise<unknown> {
 }
 
 /** 3. and 4.: production goes live; then a broken v2 fails its readiness and is rolled back. */
-async function deployments(main: { workspace: string; headSha: string; record: string }) {
+async function deployments(main: {
+  workspace: string;
+  headSha: string;
+  record: string;
+  publish: Record<string, string>;
+}) {
   const { workspace } = main;
   section(`3. deploy ${MODEL}@production to examples/serving`);
   const live = await deploy(`${MODEL}@production`, 0);
@@ -339,15 +344,26 @@ async function deployments(main: { workspace: string; headSha: string; record: s
   const failed = await deploy(`${MODEL}@${publish.outputs.version ?? "v2"}`, 1);
   console.log(`  the step failed with: ${errors(failed)}`);
   printTimeline(failed);
-  console.log("\nAfter the rollback the front still answers with v1:");
+  console.log("\nAfter the rollback, the front answers:");
   const after = await infer(workspace);
   const currentAfter = await current();
-  const production = await registryClient(READER).headManifest("production");
-  console.log(`registry: ${MODEL}@production → ${production?.digest ?? "?"} (unchanged: v1)`);
+  const productionAfter = (await registryClient(READER).headManifest("production"))?.digest ?? "";
+  const still = productionAfter === main.publish.digest;
+  console.log(
+    `registry: ${MODEL}@production → ${productionAfter} (${still ? "still v1: the alias did not move" : "not v1 any more"})`,
+  );
 
   section("The deployments after the rollback, as the GitHub double holds them");
   const held = printDeployments();
-  return { live: live.outputs, served, failed: failed.outputs, after, currentAfter, deployments: held };
+  return {
+    live: live.outputs,
+    served,
+    failed: failed.outputs,
+    after,
+    currentAfter,
+    productionAfter,
+    deployments: held,
+  };
 }
 
 try {

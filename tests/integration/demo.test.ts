@@ -28,6 +28,7 @@ interface Transcript {
   failed: Record<string, string>;
   after: { label: string; answer: Answer };
   currentAfter: { version: string; digest: string };
+  productionAfter: string;
   deployments: Array<{
     id: number;
     task: string;
@@ -114,7 +115,8 @@ describe("npm run demo", () => {
     expect(t.after.answer).toMatchObject({ model_version: "v1" });
     expect(t.currentAfter).toMatchObject({ version: "v1", digest: t.published.digest });
     expect(stdout).toMatch(/failure +.*rolled back to v1/);
-    expect(stdout).toContain(`digits@production → ${t.published.digest} (unchanged: v1)`);
+    expect(t.productionAfter).toBe(t.published.digest);
+    expect(stdout).toContain(`digits@production → ${t.published.digest} (still v1: the alias did not move)`);
     expect(stdout).toMatch(/\| rollback \| .* \| ✅ passed \|/);
 
     // Every server it started is gone.
