@@ -14,3 +14,4 @@ echo; echo "## evaluate-gate rendering"; "$node" bench/gate-render.mjs
 echo; echo "## evaluate-gate posting and updating a PR comment"; "$node" bench/gate-comment.mjs --runs 11
 echo; echo "## setup-env warm vs cold"; "$node" bench/setup-env.mjs --runs 3
 echo; echo "## publish: OCI push of a $size model vs skopeo copy"; "$node" bench/publish.mjs --size "$size" --runs 3
+echo; echo "## deploy: overhead over the receiver's own time, failed requests during the switch"; "$node" bench/deploy.mjs --runs 7
