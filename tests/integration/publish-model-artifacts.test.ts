@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createOciClient, parseRegistryUrl } from "../../src/registry/oci/index.ts";
 import { ARTIFACT_MODEL_DIR, RUN_RECORD_FILE, type RunRecord } from "../../src/record/run-record.ts";
 import { runAction, type ActionResult } from "../../testing/rig/index.ts";
+import { BlobStorage } from "../../testing/services/results/blob-storage.ts";
+import { ARTIFACT_CONTAINER } from "../../testing/services/results/artifact-service.ts";
 import type { GitHubDouble } from "../../testing/services/github/index.ts";
 import { connectTestRegistry, uniqueRepository } from "../../testing/services/registry/index.ts";
 import { pushRun, REPO, startGitHub, type SimulatedRun } from "../../testing/support/github.ts";
@@ -204,6 +206,54 @@ describe("run-record: artifact:<name> (publish in a job of its own)", () => {
     expect(refused.stderr + refused.stdout).not.toMatch(/^\s+at /m); // a user's problem: no stack
     await nothingPushed(model);
     expect(github.state.repo(REPO).refs.has(`refs/tags/mlops/${model}/v1`)).toBe(false);
+  }, 180_000);
+
+  it("refuses a download that does not match the artifact service's digest (damaged on the way)", async () => {
+    const run = pushRun(github, services);
+    const model = uniqueRepository("damaged");
+    const trainJob = trainingJob();
+    const trained = await train(run, trainJob, model, { upload: "false" });
+    const files = (root: string) => [
+      join(root, RUN_RECORD_FILE),
+      ...trained.record.model.files.map((f) => join(root, "model", f.path)),
+    ];
+    const root = mkdtempSync(join(tmpdir(), "mlops-artifact-"));
+    cpSync(trained.recordPath, join(root, RUN_RECORD_FILE));
+    cpSync(join(trainJob.workspace, "model"), join(root, "model"), { recursive: true });
+    const id = await uploadArtifactAs(services, run.runId, `mlops-run-${model}`, files(root), root);
+    // Another valid archive (the same files plus one) lands in its blob: it extracts, but its digest is
+    // not the one the service recorded at upload.
+    writeFileSync(join(root, "extra.txt"), "not part of the upload\n");
+    const otherId = await uploadArtifactAs(
+      services,
+      run.runId,
+      `other-${model}`,
+      [...files(root), join(root, "extra.txt")],
+      root,
+    );
+    const other = await fetch(await services.results.downloadUrl(otherId));
+    const blobName = decodeURIComponent(
+      new URL(await services.results.downloadUrl(id)).pathname.split(`/${ARTIFACT_CONTAINER}/`)[1] ?? "",
+    );
+    const write = new BlobStorage(services.azurite).signedBlobUrl(ARTIFACT_CONTAINER, blobName, {
+      permissions: "cw",
+      expiresInSeconds: 60,
+    });
+    const put = await fetch(write, {
+      method: "PUT",
+      headers: { "x-ms-blob-type": "BlockBlob" },
+      body: Buffer.from(await other.arrayBuffer()),
+    });
+    expect(put.status).toBe(201);
+
+    const refused = await publish(run, freshJob(), model);
+    expect(refused.exitCode).toBe(1);
+    expect(errors(refused)).toMatch(
+      new RegExp(
+        `the download of artifact mlops-run-${model} \\(id ${id}\\) does not match the artifact service's digest sha256:[0-9a-f]{64}: it was damaged on the way`,
+      ),
+    );
+    await nothingPushed(model);
   }, 180_000);
 
   it("names the artifact and the fix when this run has no such artifact", async () => {
