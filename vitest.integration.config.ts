@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // Integration tests run the bundled actions in child processes against local services.
-// globalSetup checks the tools and bundles once; it builds nothing: dist/ must be current (check-dist runs first).
+// globalSetup checks the tools and bundles once and starts the one test registry the files share; it builds
+// nothing: dist/ must be current (check-dist runs first).
 export default defineConfig({
   test: {
     include: ["tests/integration/**/*.test.ts"],

@@ -61,7 +61,11 @@ export const RunRecord = z.object({
   toolkitVersion: z.string(),
   model: z.object({
     name: z.string().min(1),
-    path: z.string().describe("model-path as given, relative to the workspace"),
+    path: z
+      .string()
+      .describe(
+        "model-path resolved against working-directory, relative to the workspace, with forward slashes",
+      ),
     kind: z.enum(["file", "directory"]),
     files: z.array(FileEntry),
     digest: z

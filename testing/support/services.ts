@@ -26,3 +26,30 @@ export async function startArtifactServices(): Promise<ArtifactServices> {
     },
   };
 }
+
+/**
+ * Uploads files as an artifact of run `runId` with the real @actions/artifact, as a step of that run would
+ * (to seed what another job of the run uploaded, or to replace it as a hostile step could).
+ */
+export async function uploadArtifactAs(
+  services: ArtifactServices,
+  runId: number,
+  name: string,
+  files: string[],
+  root: string,
+): Promise<number> {
+  const saved = { ...process.env };
+  Object.assign(process.env, services.results.envFor({ workflowRunId: runId }));
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = () => true; // @actions/core's log lines, meant for a runner
+  try {
+    const { DefaultArtifactClient } = await import("@actions/artifact");
+    const { id } = await new DefaultArtifactClient().uploadArtifact(name, files, root);
+    if (id === undefined) throw new Error(`the results service returned no id for ${name}`);
+    return id;
+  } finally {
+    process.stdout.write = write;
+    for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
+    Object.assign(process.env, saved);
+  }
+}

@@ -5,31 +5,25 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createModelResolver } from "../../src/actions/deploy/resolver.ts";
 import { publishModelPack } from "../../src/actions/publish-model/publish-oci.ts";
 import { buildModelPack } from "../../src/modelpack/index.ts";
 import { createOciClient, parseRegistryUrl, repositoryFor } from "../../src/registry/oci/index.ts";
-import {
-  startTestRegistry,
-  uniqueRepository,
-  type TestRegistry,
-} from "../../testing/services/registry/index.ts";
+import { connectTestRegistry, uniqueRepository } from "../../testing/services/registry/index.ts";
 import { publishableRecord } from "../../testing/fixtures/publishable-record.ts";
 
 const OWNER = "acme";
 const USER = { username: "deployer", password: "ghs_deployer" };
-let registry: TestRegistry;
+const registry = connectTestRegistry(inject("testRegistry"));
 let temp: string;
 
 beforeAll(async () => {
-  registry = await startTestRegistry();
-  registry.addUser({ ...USER, grants: { [`${OWNER}/*`]: ["pull", "push"] } });
+  await registry.addUser({ ...USER, grants: { [`${OWNER}/*`]: ["pull", "push"] } });
   temp = mkdtempSync(join(tmpdir(), "mlops-deploy-resolver-"));
 }, 120_000);
 
-afterAll(async () => {
-  await registry.close();
+afterAll(() => {
   rmSync(temp, { recursive: true, force: true });
 });
 
@@ -78,10 +72,12 @@ describe("deploy's model resolver over the OCI registry", () => {
       uri: `oci://${registry.host}/${OWNER}/${name}@${digest}`,
     };
     expect(await resolver.resolve({ name, kind: "version", version: "v3" })).toEqual(expected);
-    const blobPutsBefore = registry.requests(`${OWNER}/${name}`, "PUT", /\/blobs\/uploads\//).length;
+    const blobPutsBefore = (await registry.requests(`${OWNER}/${name}`, "PUT", /\/blobs\/uploads\//)).length;
     expect(blobPutsBefore).toBeGreaterThan(0); // the publish's own uploads: the log sees them
     await resolver.moveAlias(name, "production", digest);
-    expect(registry.requests(`${OWNER}/${name}`, "PUT", /\/blobs\/uploads\//)).toHaveLength(blobPutsBefore);
+    expect(await registry.requests(`${OWNER}/${name}`, "PUT", /\/blobs\/uploads\//)).toHaveLength(
+      blobPutsBefore,
+    );
     expect(await resolver.resolve({ name, kind: "alias", alias: "production" })).toEqual(expected);
     expect(await resolver.resolve({ name, kind: "digest", digest })).toEqual(expected);
   });

@@ -5,7 +5,7 @@
 // ready fails, is rolled back to v1, and the alias stays.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createModelResolver } from "../../src/actions/deploy/resolver.ts";
 import { publishModelPack } from "../../src/actions/publish-model/publish-oci.ts";
 import { buildModelPack } from "../../src/modelpack/index.ts";
@@ -14,7 +14,7 @@ import { parseRunRecord } from "../../src/record/record-io.ts";
 import { createOciClient, parseRegistryUrl, repositoryFor } from "../../src/registry/oci/index.ts";
 import { runAction, type ActionResult } from "../../testing/rig/index.ts";
 import { fakeSha, startGitHubDouble, type GitHubDouble } from "../../testing/services/github/index.ts";
-import { startTestRegistry, type TestRegistry } from "../../testing/services/registry/index.ts";
+import { connectTestRegistry, uniqueRepository } from "../../testing/services/registry/index.ts";
 import {
   folderWithModelBytes,
   startStack,
@@ -25,7 +25,8 @@ import {
 
 const OWNER = "acme";
 const REPO = `${OWNER}/digits`;
-const MODEL = "digits";
+/** Unique in the suite's shared registry. */
+const MODEL = uniqueRepository("digits");
 const PUBLISHER = { username: "publisher", password: "ghs_publisher" };
 const DEPLOYER = { username: "deployer", password: "ghs_deployer" };
 const RECEIVER = { username: "receiver", password: "ghs_receiver" };
@@ -34,7 +35,7 @@ const TOKEN = "ghs_deploy_token";
 const READY_TIMEOUT = 30;
 
 let github: GitHubDouble;
-let registry: TestRegistry;
+const registry = connectTestRegistry(inject("testRegistry"));
 let stack: ServingStack;
 const digests: Record<string, string> = {};
 const registryUrl = () => `http://${registry.host}/${OWNER}`;
@@ -66,10 +67,9 @@ async function publish(folder: string, version: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  registry = await startTestRegistry();
-  registry.addUser({ ...PUBLISHER, grants: { [`${OWNER}/*`]: ["pull", "push"] } });
-  registry.addUser({ ...DEPLOYER, grants: { [`${OWNER}/*`]: ["pull", "push"] } });
-  registry.addUser({ ...RECEIVER, grants: { [`${OWNER}/*`]: ["pull"] } });
+  await registry.addUser({ ...PUBLISHER, grants: { [`${OWNER}/*`]: ["pull", "push"] } });
+  await registry.addUser({ ...DEPLOYER, grants: { [`${OWNER}/*`]: ["pull", "push"] } });
+  await registry.addUser({ ...RECEIVER, grants: { [`${OWNER}/*`]: ["pull"] } });
   github = await startGitHubDouble({ repos: [{ fullName: REPO, defaultBranch: "main" }] });
   github.addToken(TOKEN, { permissions: { deployments: "write", contents: "read" } });
   const v1 = await trainModelFolder(MODEL, { epochs: 5 });
@@ -88,7 +88,6 @@ afterAll(async () => {
   try {
     if (stack) expect(await stack.stop()).toBe(0);
   } finally {
-    await registry?.close();
     await github?.close();
   }
 });

@@ -1,14 +1,31 @@
 // Runs once before the integration tests: checks that the tools they need are there, so a missing one
 // fails once, saying what to install, instead of in every test. (Tests that need a trained model train it
-// through train-model, whose artifact they need anyway; quickstart trains in about half a second.)
+// through train-model, whose artifact they need anyway; quickstart trains in about half a second.) Then
+// starts the one token-auth test registry the suite shares: files get it with
+// connectTestRegistry(inject("testRegistry")) and use unique repository names (uniqueRepository).
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { TestProject } from "vitest/node";
 import { providedPythonModules, SYSTEM_PYTHON, unimportable } from "../../testing/rig/python-modules.ts";
+import { startTestRegistry, type SharedRegistryInfo } from "../../testing/services/registry/index.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    testRegistry: SharedRegistryInfo;
+  }
+}
 
 const root = resolve(import.meta.dirname, "../..");
 
-export default function setup(): void {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  checkTools();
+  const registry = await startTestRegistry();
+  project.provide("testRegistry", registry.shared);
+  return () => registry.close();
+}
+
+function checkTools(): void {
   // What scripts/ensure-system.sh installs (its python_modules table), checked in one interpreter start.
   const provided = providedPythonModules();
   const missing = unimportable(provided.map((p) => p.module));

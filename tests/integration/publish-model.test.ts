@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { evaluateGate } from "../../src/verdict/evaluate.ts";
 import {
   ANNOTATIONS,
@@ -22,11 +22,7 @@ import { createOciClient, parseRegistryUrl, type Credentials } from "../../src/r
 import { killGroup } from "../../testing/rig/housekeeping.ts";
 import { runAction, type ActionResult } from "../../testing/rig/index.ts";
 import type { GitHubDouble } from "../../testing/services/github/index.ts";
-import {
-  startTestRegistry,
-  uniqueRepository,
-  type TestRegistry,
-} from "../../testing/services/registry/index.ts";
+import { connectTestRegistry, uniqueRepository } from "../../testing/services/registry/index.ts";
 import { pushRun, REPO, startGitHub } from "../../testing/support/github.ts";
 import { startArtifactServices, type ArtifactServices } from "../../testing/support/services.ts";
 import { checkoutExample, git, PYTHON } from "../../testing/support/workspace.ts";
@@ -37,7 +33,8 @@ const READER = { username: "reader", password: "ghp_reader" };
 
 let services: ArtifactServices;
 let github: GitHubDouble;
-let registry: TestRegistry;
+/** The suite's shared registry (tests/integration/global-setup.ts): unique repository names per test. */
+const registry = connectTestRegistry(inject("testRegistry"));
 
 interface Trained {
   workspace: string;
@@ -160,15 +157,13 @@ let second: Trained;
 beforeAll(async () => {
   services = await startArtifactServices();
   github = await startGitHub(services);
-  registry = await startTestRegistry();
-  registry.addUser({ ...WRITER, grants: { [`${NAMESPACE}/*`]: ["pull", "push"] } });
-  registry.addUser({ ...READER, grants: { [`${NAMESPACE}/*`]: ["pull"] } });
+  await registry.addUser({ ...WRITER, grants: { [`${NAMESPACE}/*`]: ["pull", "push"] } });
+  await registry.addUser({ ...READER, grants: { [`${NAMESPACE}/*`]: ["pull"] } });
   first = await train("0.001");
   second = await train("0.05");
 }, 300_000);
 
 afterAll(async () => {
-  await registry?.close();
   await github?.close();
   await services?.close();
 });
@@ -206,37 +201,33 @@ describe("publish-model to an OCI registry", () => {
     const model = uniqueRepository("digits");
     const one = await publish(first, { "model-name": model, aliases: "staging" });
     expect(one.exitCode).toBe(0);
-    const putsBefore = registry.requests(`${NAMESPACE}/${model}`, "PUT", /\/blobs\/uploads\//).length;
+    const blobPuts = async () =>
+      (await registry.requests(`${NAMESPACE}/${model}`, "PUT", /\/blobs\/uploads\//)).length;
+    const putsBefore = await blobPuts();
     expect(putsBefore).toBeGreaterThan(0);
-    const manifestPuts = () =>
-      registry
-        .requests(`${NAMESPACE}/${model}`, "PUT", /\/manifests\//)
+    const manifestPuts = async () =>
+      (await registry.requests(`${NAMESPACE}/${model}`, "PUT", /\/manifests\//))
         .filter((r) => r.status === 201) // not the 401 challenges answered before
         .map((r) => r.path.split("/").pop());
-    const before = manifestPuts().length;
+    const before = (await manifestPuts()).length;
     const again = await publish(first, { "model-name": model, aliases: "production" });
     expect(errors(again)).toBe("");
     expect(again.outputs).toMatchObject({ version: "v1", digest: one.outputs.digest, aliases: "production" });
-    expect(registry.requests(`${NAMESPACE}/${model}`, "PUT", /\/blobs\/uploads\//).length).toBe(putsBefore);
-    expect(registry.requests(`${NAMESPACE}/${model}`, "PATCH").length).toBe(0);
+    expect(await blobPuts()).toBe(putsBefore);
+    expect(await registry.requests(`${NAMESPACE}/${model}`, "PATCH")).toEqual([]);
     // Only the alias moved: no manifest PUT for the version or for staging.
-    expect(manifestPuts().slice(before)).toEqual(["production"]);
+    expect((await manifestPuts()).slice(before)).toEqual(["production"]);
     expect((await reader(model).headManifest("production"))?.digest).toBe(one.outputs.digest);
     expect((await reader(model).listTags()).sort()).toEqual(["production", "staging", "v1"]);
   }, 120_000);
 
   it("pushes the version tag after every blob and the manifest, and aliases after the version", async () => {
     const model = uniqueRepository("digits");
-    const from = registry.log.length;
     const result = await publish(first, { "model-name": model, aliases: "staging\nproduction" });
     expect(result.exitCode).toBe(0);
-    const writes = registry.log
-      .slice(from)
+    const writes = (await registry.requests(`${NAMESPACE}/${model}`))
       .filter(
-        (r) =>
-          r.path.startsWith(`/v2/${NAMESPACE}/${model}/`) &&
-          ["PUT", "POST", "PATCH"].includes(r.method) &&
-          r.status < 400, // not the 401 challenges answered before
+        (r) => ["PUT", "POST", "PATCH"].includes(r.method) && r.status < 400, // not the 401 challenges
       )
       .map((r) => (r.path.includes("/manifests/") ? `manifest:${r.path.split("/").pop()}` : "blob"));
     const tagAt = writes.indexOf("manifest:v1");
@@ -341,11 +332,19 @@ describe("publish-model killed mid-publish", () => {
     const repository = `${NAMESPACE}/${model}`;
     const runId = 777_001;
     let pid: number | undefined;
+    let asking = false;
     const watcher = setInterval(() => {
-      if (pid !== undefined && registry.requests(repository, "PATCH").length >= 3) {
-        killGroup(pid, "SIGKILL");
-        pid = undefined;
-      }
+      if (pid === undefined || asking) return;
+      asking = true;
+      void registry
+        .requests(repository, "PATCH")
+        .then((patches) => {
+          if (pid !== undefined && patches.length >= 3) {
+            killGroup(pid, "SIGKILL");
+            pid = undefined;
+          }
+        })
+        .finally(() => (asking = false));
     }, 2);
     const killed = await publish(
       trained,
@@ -405,11 +404,13 @@ describe("evaluate-gate reads the registry", () => {
     expect(errors(auto)).toBe("");
     expect(auto.stdout).toContain(`Baseline: ${registry.host}/${NAMESPACE}/${record.model.name}:production`);
 
-    // Without a registry URL, auto never calls the registry.
-    const from = registry.log.length;
+    // Without a registry URL, auto never calls the registry (for the repository it would ask).
+    const from = await registry.logLength();
     const plain = await gate(second, {});
     expect(plain.exitCode).toBe(0);
-    expect(registry.log.length).toBe(from);
+    expect(await registry.requests(`${NAMESPACE}/${record.model.name}`, undefined, undefined, from)).toEqual(
+      [],
+    );
   }, 180_000);
 
   it("a refused registry credential is an error naming packages: read; registry: without a URL names registry-url", async () => {

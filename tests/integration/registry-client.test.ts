@@ -22,6 +22,7 @@ import {
   type OciClient,
 } from "../../src/registry/oci/index.ts";
 import {
+  connectTestRegistry,
   startTestRegistry,
   uniqueRepository,
   type TestRegistry,
@@ -428,5 +429,35 @@ describe("skopeo reads what we push", () => {
     expect(index.manifests.map((m) => m.digest)).toEqual([digest]);
     const layer = await readFile(join(layout, "blobs/sha256", file.digest.slice("sha256:".length)));
     expect(layer.equals(await readFile(file.path))).toBe(true);
+  });
+});
+
+describe("the suite's shared registry (connectTestRegistry over the front's control routes)", () => {
+  it("shares users by name, refuses a different redefinition, and filters the request log by repository", async () => {
+    const shared = connectTestRegistry(registry.shared);
+    expect(shared.host).toBe(registry.host);
+    const user = {
+      username: "shared-user",
+      password: "ghs_shared",
+      grants: { [`${OWNER}/*`]: ["pull" as const] },
+    };
+    await shared.addUser(user);
+    await shared.addUser(user); // another file with the same user: fine
+    await expect(shared.addUser({ ...user, password: "other" })).rejects.toThrow(
+      /user shared-user is already defined differently/,
+    );
+    const repo = uniqueRepository("shared-log");
+    const before = await shared.logLength();
+    await pushArtifact(clientFor(repo), await patternFile(`${repo}.bin`, 1000), "v1");
+    const ours = await shared.requests(`${OWNER}/${repo}`);
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.every((r) => r.path.startsWith(`/v2/${OWNER}/${repo}/`))).toBe(true);
+    const tagged = await shared.requests(`${OWNER}/${repo}`, "PUT", /\/manifests\/v1$/, before);
+    expect(tagged.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(await shared.requests(`${OWNER}/${uniqueRepository("untouched")}`)).toEqual([]);
+    // The control routes are not logged, and not reachable without the secret.
+    expect(registry.log.some((r) => r.path.includes("_control"))).toBe(false);
+    const guessed = await fetch(`${registry.origin}/_control/users`, { method: "POST", body: "{}" });
+    expect(guessed.status).not.toBe(200);
   });
 });

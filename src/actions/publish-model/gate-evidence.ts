@@ -5,7 +5,7 @@
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GATE_CHECK_NAME_PREFIX, parseGateCheckText } from "../../verdict/check-marker.ts";
-import { parseGateRecord } from "../../verdict/gate-record.ts";
+import { gateArtifactName, parseGateRecord } from "../../verdict/gate-record.ts";
 import { GATE_RECORD_FILE } from "../../verdict/report.ts";
 import { decideGate, type GateDecision, type SearchedPlace } from "../../verdict/gate-requirement.ts";
 import { artifactServiceProblem } from "../../lib/artifacts.ts";
@@ -25,7 +25,8 @@ export interface GateSearch {
   github: () => Promise<GitHubClient>;
 }
 
-const GATE_ARTIFACT_PREFIX = "mlops-gate-";
+/** What every gateArtifactName(<comment-key>) starts with. */
+const GATE_ARTIFACT_PREFIX = gateArtifactName("");
 
 export async function requireGate(search: GateSearch): Promise<Extract<GateDecision, { passed: true }>> {
   const looks: [string, (s: GateSearch) => Promise<SearchedPlace>][] = [

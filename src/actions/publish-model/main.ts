@@ -39,11 +39,13 @@ export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Pr
   );
   const { record } = loaded;
   const model = inputs.modelName ?? checkModelName(record.model.name, "model-name");
-  await checkModelFiles(record, {
-    modelRoot: loaded.modelRoot,
-    recordWrittenAtMs: loaded.writtenAtMs,
-    recordLabel: loaded.label,
-  });
+  core.info(
+    await checkModelFiles(record, {
+      modelRoot: loaded.modelRoot,
+      recordWrittenAtMs: loaded.writtenAtMs,
+      recordLabel: loaded.label,
+    }),
+  );
   const template = inputs.modelCard === undefined ? undefined : await readFile(inputs.modelCard, "utf8");
   const recordSha256 = createHash("sha256").update(loaded.bytes).digest("hex");
   const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? "").split("/");

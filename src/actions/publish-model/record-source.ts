@@ -65,15 +65,29 @@ export async function loadRecord(
 async function downloadRecordArtifact(name: string, runnerTemp: string): Promise<string> {
   const problem = artifactServiceProblem(`Downloading the artifact ${name} (run-record: artifact:${name})`);
   if (problem !== undefined) throw new ConfigurationError(problem);
-  const { DefaultArtifactClient } = await import("@actions/artifact");
+  const { ArtifactNotFoundError, DefaultArtifactClient } = await import("@actions/artifact");
   const client = new DefaultArtifactClient();
-  const found = await client.getArtifact(name).catch(() => undefined);
+  const found = await client.getArtifact(name).catch((error: unknown) => {
+    if (error instanceof ArtifactNotFoundError) return undefined;
+    throw error;
+  });
   if (!found) {
     throw new ConfigurationError(
       `Input 'run-record': this workflow run has no artifact named ${name}. train-model uploads mlops-run-<model-name>; check the name and that the training job ran before this one (needs:).`,
     );
   }
   const directory = await mkdtemp(join(runnerTemp, "mlops-publish-"));
-  await client.downloadArtifact(found.artifact.id, { path: directory });
+  const { artifact } = found;
+  // The service's digest of the archive catches a download damaged on the way; the files' own sha256
+  // against the record (checkModelFiles) catches an artifact replaced by another step.
+  const downloaded = await client.downloadArtifact(artifact.id, {
+    path: directory,
+    ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
+  });
+  if (downloaded.digestMismatch) {
+    throw new ConfigurationError(
+      `Input 'run-record': the download of artifact ${name} (id ${artifact.id}) does not match the artifact service's digest ${artifact.digest ?? ""}: it was damaged on the way. Re-run the job.`,
+    );
+  }
   return join(directory, RUN_RECORD_FILE);
 }

@@ -14,7 +14,7 @@ export interface TrainedRun {
   toolkitVersion: string;
   context: RunContext;
   modelName: string;
-  /** model-path and metrics-file as given. */
+  /** model-path relative to the workspace (as the record states it); metrics-file as given. */
   modelPath: string;
   metricsFile: string;
   model: ModelFingerprint;

@@ -30,8 +30,11 @@ import { buildRunRecord, restoredRunRecord, type TrainedRun } from "./run-record
 
 declare const __MLOPS_VERSION__: string;
 const TOOLKIT_VERSION = typeof __MLOPS_VERSION__ === "string" ? __MLOPS_VERSION__ : "0.0.0-dev";
-/** Bumped when what the training cache holds changes shape. */
-const CACHE_LAYOUT = "v1";
+/**
+ * Bumped when what the training cache holds changes shape. v2: the record's model.path is relative to the
+ * workspace (v1 entries hold it relative to working-directory).
+ */
+const CACHE_LAYOUT = "v2";
 
 export interface TrainResult {
   ok: true;
@@ -92,7 +95,7 @@ export async function train(
     toolkitVersion: TOOLKIT_VERSION,
     context,
     modelName: inputs.modelName,
-    modelPath: inputs.modelPath,
+    modelPath: workspacePath(workspace, inputs.workingDirectory, inputs.modelPath),
     metricsFile: inputs.metricsFile,
     ...outputs,
     params: inputsOfRun.params,
@@ -294,9 +297,16 @@ interface TrainingCache {
   recordStash: string;
 }
 
+/**
+ * A path input (relative to working-directory) as the run record and @actions/cache name it: relative to
+ * the workspace, with forward slashes (readers such as publish-model resolve model.path there).
+ */
+function workspacePath(workspace: string, workingDirectory: string, path: string): string {
+  return relative(workspace, resolve(workingDirectory, path)).split("\\").join("/") || ".";
+}
+
 function trainingCache(inputs: TrainInputs, workspace: string, fingerprint: string): TrainingCache {
-  const rel = (p: string): string =>
-    relative(workspace, resolve(inputs.workingDirectory, p)).split("\\").join("/");
+  const rel = (p: string): string => workspacePath(workspace, inputs.workingDirectory, p);
   const recordStash = join(workspace, ".mlops-cache", inputs.modelName, RUN_RECORD_FILE);
   const paths = [rel(inputs.modelPath), rel(inputs.metricsFile)];
   if (inputs.historyFile) paths.push(rel(inputs.historyFile));

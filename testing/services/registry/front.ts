@@ -29,8 +29,12 @@ export interface DropFault {
   times?: number;
 }
 
+/** Answers the test-control requests under a secret path prefix (not logged, never forwarded). */
+export type ControlHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+
 export class Front {
   readonly log: LoggedRequest[] = [];
+  #control: { prefix: string; handle: ControlHandler } | undefined;
   readonly #server: http.Server;
   readonly #agent = new http.Agent({ keepAlive: true });
   readonly #tokens: TokenService | undefined;
@@ -53,6 +57,11 @@ export class Front {
     this.#upstream = new URL(url);
   }
 
+  /** Serve the test-control routes (see SharedRegistryInfo) under `prefix`. */
+  setControl(prefix: string, handle: ControlHandler): void {
+    this.#control = { prefix, handle };
+  }
+
   /** Arm a fault: drop the next matching request(s) mid-body. */
   drop(fault: DropFault): void {
     this.#faults.push({ times: 1, ...fault });
@@ -66,6 +75,12 @@ export class Front {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://front").pathname;
+    const control = this.#control;
+    if (control !== undefined && path.startsWith(control.prefix)) {
+      // The rest of the URL, query included.
+      await control.handle(req, res, (req.url ?? "/").slice(control.prefix.length));
+      return;
+    }
     const entry: LoggedRequest = { method: req.method ?? "", path, status: 0, bytes: 0, dropped: false };
     this.log.push(entry);
     req.on("data", (chunk: Buffer) => (entry.bytes += chunk.length));

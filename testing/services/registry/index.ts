@@ -1,13 +1,16 @@
 // A registry for tests that behaves like ghcr.io where it matters: Debian's docker-registry with token
 // auth turned on (it enforces pull/push scopes itself), our token service checking Basic actor:token, and a
-// front adding ghcr.io's 4 MiB PATCH limit and dropped connections on request. Start one per test file
-// (beforeAll) and use unique repository names per test. `startTestRegistry({ auth: false })` is a bare
-// registry (for benchmarks).
+// front adding ghcr.io's 4 MiB PATCH limit and dropped connections on request. Integration tests share one
+// (tests/integration/global-setup.ts starts it; files connect with connectTestRegistry(inject(...)), see
+// shared.ts) and use unique repository names per test; a file that arms faults starts its own.
+// `startTestRegistry({ auth: false })` is a bare registry (for benchmarks and the serving stack).
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDockerRegistry, type DockerRegistryProcess } from "./docker-registry.ts";
 import { Front, type DropFault, type LoggedRequest } from "./front.ts";
+import { controlPrefix, controlRoutes, type SharedRegistryInfo } from "./shared.ts";
 import {
   makeSigningMaterial,
   TOKEN_ISSUER,
@@ -18,6 +21,7 @@ import {
 
 export { GHCR_MAX_PATCH_BYTES, type DropFault, type LoggedRequest } from "./front.ts";
 export type { Action, RegistryUser, TokenRequestLog } from "./token-service.ts";
+export { connectTestRegistry, type SharedRegistry, type SharedRegistryInfo } from "./shared.ts";
 
 export interface TestRegistry {
   /** `http://127.0.0.1:<port>`: the front (what clients use). */
@@ -36,13 +40,17 @@ export interface TestRegistry {
   drop(fault: DropFault): void;
   /** Logged requests of a repository matching method and a path suffix pattern. */
   requests(repository: string, method: string, pathPattern?: RegExp): LoggedRequest[];
+  /** Where other processes reach it (connectTestRegistry). */
+  shared: SharedRegistryInfo;
   close(): Promise<void>;
 }
 
 let unique = 0;
-/** A repository name no other test in this process uses: `<prefix>-<pid>-<n>`. */
+/** Tells this process from an earlier one that had the same pid (the registry outlives test files). */
+const PROCESS_TAG = `${process.pid}${randomBytes(2).toString("hex")}`;
+/** A repository name no other test of the suite uses: `<prefix>-<pid><random>-<n>`. */
 export function uniqueRepository(prefix: string): string {
-  return `${prefix}-${process.pid}-${++unique}`;
+  return `${prefix}-${PROCESS_TAG}-${++unique}`;
 }
 
 export interface TestRegistryOptions {
@@ -70,11 +78,14 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
       },
     );
     front.setUpstream(registry.origin);
+    const control = controlPrefix();
+    front.setControl(control, controlRoutes(tokens, front.log));
     const started = { front, registry };
     return {
       origin,
       host: new URL(origin).host,
       registryOrigin: registry.origin,
+      shared: { origin, host: new URL(origin).host, control: `${origin}${control}` },
       storage: registry.storage,
       tokens,
       log: front.log,

@@ -185,7 +185,7 @@ function base64url(text: string): string {
   return Buffer.from(text).toString("base64url");
 }
 
-async function readText(req: IncomingMessage): Promise<string> {
+export async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks).toString("utf8");
