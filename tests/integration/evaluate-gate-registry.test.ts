@@ -2,7 +2,8 @@
 // service and front, deployments in the GitHub double. `baseline: auto` with a registry prefers the version
 // of the latest successful production deployment, then the production alias, then the artifact search, and
 // says which; the fork companion resolves registry baselines from its own inputs, whatever the fork's
-// artifact claims; a refused registry credential (401, or ghcr.io's 403) names `packages: read`.
+// artifact claims; a refused registry credential (401, or ghcr.io's 403) names `packages: read`; the
+// registry credential comes from a docker config.json's auths or its credential helpers.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -12,9 +13,10 @@ import { moveAliases, publishModelPack } from "../../src/actions/publish-model/p
 import { buildModelPack } from "../../src/modelpack/index.ts";
 import { createOciClient, parseRegistryUrl, repositoryFor } from "../../src/registry/oci/index.ts";
 import type { GateRecord } from "../../src/verdict/gate-record.ts";
+import { credentialHelper } from "../../testing/fixtures/credential-helper.ts";
 import { publishableRecord } from "../../testing/fixtures/publishable-record.ts";
 import { runAction, type ActionResult } from "../../testing/rig/index.ts";
-import type { GitHubDouble } from "../../testing/services/github/index.ts";
+import { readOnlyPermissions, type GitHubDouble } from "../../testing/services/github/index.ts";
 import {
   startTestRegistry,
   uniqueRepository,
@@ -215,6 +217,33 @@ describe("baseline: auto with a registry", () => {
     );
   }, 120_000);
 
+  it("a token that may not read deployments: a warning naming deployments: read, then the alias", async () => {
+    const model = uniqueRepository("no-deployments");
+    const v1 = await publishVersion(model, "v1", 0.7);
+    const v2 = await publishVersion(model, "v2", 0.95, ["production"]);
+    await deployment(model, "production", v1, "success");
+    const token = "ghs_no_deployments";
+    github.addToken(token, { permissions: { ...readOnlyPermissions(), deployments: "none" } });
+    const job = candidateJob(model);
+    const step = pushRun(github, services).step(token);
+    const result = await runAction({
+      action: "evaluate-gate",
+      inputs: { rules: RULES, candidate: "candidate.json", "registry-url": registryUrl(), ...CREDENTIALS },
+      ...job,
+      ...step,
+    });
+    expect(result.outputs.verdict).toBe("fail"); // against the alias's v2
+    const warnings = result.annotations.filter((a) => a.level === "warning").map((a) => a.message);
+    expect(warnings.join("\n")).toMatch(
+      new RegExp(
+        `Could not read the production deployments of ${model} .*'permissions: deployments: read'.*Using the production alias`,
+      ),
+    );
+    expect(result.stdout).toContain(
+      `Baseline: ${registry.host}/${NAMESPACE}/${model}:production (${v2.digest}`,
+    );
+  }, 120_000);
+
   it("with neither falls back to the artifact search", async () => {
     const model = uniqueRepository("unpublished");
     const result = await gateOnMain(model, { "registry-url": registryUrl(), ...CREDENTIALS });
@@ -273,6 +302,72 @@ describe("registry refusals name packages: read", () => {
     } finally {
       await new Promise((resolve) => denying.close(resolve));
     }
+  }, 120_000);
+});
+
+describe("credentials from a docker config.json (DOCKER_CONFIG)", () => {
+  function dockerConfig(content: object): string {
+    const folder = mkdtempSync(join(temp, "docker-"));
+    writeFileSync(join(folder, "config.json"), JSON.stringify(content));
+    return folder;
+  }
+
+  it("an auths entry as docker/login-action writes it", async () => {
+    const model = uniqueRepository("auths");
+    const v1 = await publishVersion(model, "v1", 0.7, ["production"]);
+    const folder = dockerConfig({
+      auths: {
+        [registry.host]: { auth: Buffer.from(`${WRITER.username}:${WRITER.password}`).toString("base64") },
+      },
+    });
+    const result = await gateOnMain(
+      model,
+      { baseline: `registry:${model}@production`, "registry-url": registryUrl() },
+      { DOCKER_CONFIG: folder },
+    );
+    expect(errors(result)).toBe("");
+    expect(result.stdout).toContain(
+      `Baseline: ${registry.host}/${NAMESPACE}/${model}:production (${v1.digest}`,
+    );
+  }, 120_000);
+
+  it("a credHelpers helper on PATH, through the credential-helper protocol", async () => {
+    const model = uniqueRepository("helper");
+    const v1 = await publishVersion(model, "v1", 0.7, ["production"]);
+    const helper = credentialHelper("mlopsgate", {
+      [registry.host]: { username: WRITER.username, secret: WRITER.password },
+    });
+    const folder = dockerConfig({ credHelpers: { [registry.host]: helper.name } });
+    const result = await gateOnMain(
+      model,
+      {},
+      {
+        DOCKER_CONFIG: folder,
+        PATH: helper.path,
+        MLOPS_REGISTRY_URL: registryUrl(),
+      },
+    );
+    expect(errors(result)).toBe("");
+    expect(result.stdout).toContain(
+      `Baseline: ${registry.host}/${NAMESPACE}/${model}:production (${v1.digest}`,
+    );
+    expect(helper.asked()).toContain(registry.host);
+    expect(result.stdout).not.toContain(WRITER.password);
+  }, 120_000);
+
+  it("a helper that is not installed: an error naming the program, no stack", async () => {
+    const model = uniqueRepository("no-helper");
+    const folder = dockerConfig({ credsStore: "mlops-not-installed" });
+    const result = await gateOnMain(
+      model,
+      { baseline: `registry:${model}@production`, "registry-url": registryUrl() },
+      { DOCKER_CONFIG: folder },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(errors(result)).toContain(
+      `credsStore in ${join(folder, "config.json")} says to get the credentials for ${registry.host} from docker-credential-mlops-not-installed, which is not on PATH`,
+    );
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
   }, 120_000);
 });
 
