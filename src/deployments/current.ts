@@ -1,8 +1,8 @@
 // The one answer to "what runs in this environment for this model": the newest deployment with
 // `task: deploy:<model>` in the environment whose latest status is `success`. deploy (previous),
-// monitor and the release path all ask this.
-import type { DeploymentsApi } from "./github.ts";
+// monitor, the release path and evaluate-gate's auto baseline all ask this.
 import { deployTask, readPayload, type DeploymentPayload } from "./payload.ts";
+import type { DeploymentsReader } from "./github.ts";
 
 export interface CurrentDeployment {
   id: number;
@@ -18,7 +18,7 @@ export interface CurrentDeploymentOptions {
 }
 
 export async function currentDeployment(
-  api: DeploymentsApi,
+  api: DeploymentsReader,
   environment: string,
   modelName: string,
   options: CurrentDeploymentOptions = {},

@@ -1,5 +1,6 @@
 // The few GitHub Deployments calls deploy needs, behind a small interface so the lifecycle and the
-// resolver do not depend on Octokit. src/actions/deploy/deployments-api.ts adapts the real client.
+// resolver do not depend on Octokit. rest-reads.ts reads over a slice of the REST client;
+// src/actions/deploy/deployments-api.ts adds deploy's writes over the real client.
 
 /** GitHub's deployment status states (REST "create a deployment status"). */
 export type DeploymentState =
@@ -42,6 +43,9 @@ export interface DeploymentsApi {
   latestStatus(deploymentId: number): Promise<StatusInfo | undefined>;
   setStatus(deploymentId: number, status: NewStatus): Promise<void>;
 }
+
+/** What readers of deployments need (currentDeployment): no writes. */
+export type DeploymentsReader = Pick<DeploymentsApi, "list" | "latestStatus">;
 
 export interface RepositoryName {
   owner: string;

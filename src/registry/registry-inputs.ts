@@ -57,7 +57,8 @@ export function parseRegistryInputs(
 }
 
 /**
- * The credential for `location`: the inputs, else the docker config.json ($DOCKER_CONFIG or $HOME's),
+ * The credential for `location`: the inputs, else the docker config.json ($DOCKER_CONFIG or $HOME's;
+ * its credential helpers are found on env's PATH),
  * else for ghcr.io github.actor with the token. Both inputs or neither (else an InputError).
  */
 export function registryCredentials(
@@ -73,5 +74,6 @@ export function registryCredentials(
     dockerConfigPath: defaultDockerConfigPath(env),
     githubActor: env.GITHUB_ACTOR,
     githubToken: token || undefined,
+    env,
   });
 }

@@ -39,7 +39,9 @@ export async function uploadArtifactAs(
   root: string,
 ): Promise<number> {
   const saved = { ...process.env };
-  Object.assign(process.env, services.results.envFor({ workflowRunId: runId }));
+  Object.assign(process.env, services.results.envFor({ workflowRunId: runId }), {
+    GITHUB_SERVER_URL: "https://github.com",
+  });
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = () => true; // @actions/core's log lines, meant for a runner
   try {

@@ -19,7 +19,11 @@ import {
   TOKEN,
   type SimulatedRun,
 } from "../../testing/support/github.ts";
-import { startArtifactServices, type ArtifactServices } from "../../testing/support/services.ts";
+import {
+  startArtifactServices,
+  uploadArtifactAs,
+  type ArtifactServices,
+} from "../../testing/support/services.ts";
 import { checkoutExample } from "../../testing/support/workspace.ts";
 
 let services: ArtifactServices;
@@ -409,7 +413,13 @@ describe("fork pull requests", () => {
     recorded.label = `[signed build](${evil})`;
     const tampered = mkdtempSync(join(tmpdir(), "mlops-tampered-"));
     writeFileSync(join(tampered, "mlops-gate.json"), JSON.stringify(record));
-    await uploadAs(run.runId, "mlops-gate-digits", join(tampered, "mlops-gate.json"), tampered);
+    await uploadArtifactAs(
+      services,
+      run.runId,
+      "mlops-gate-digits",
+      [join(tampered, "mlops-gate.json")],
+      tampered,
+    );
 
     const companion = await runCompanion(run, tamperedHead, "patch-2");
     expect(errors(companion).join("\n")).not.toMatch(/Unexpected failure/);
@@ -466,24 +476,6 @@ function runCompanion(prRun: SimulatedRun, headSha: string, headBranch: string):
   });
 }
 let nextCompanionRun = 7777;
-
-/** Uploads a file as an artifact of run `runId` with the real @actions/artifact, as a step of it would. */
-async function uploadAs(runId: number, name: string, file: string, root: string): Promise<void> {
-  const saved = { ...process.env };
-  Object.assign(process.env, services.results.envFor({ workflowRunId: runId }), {
-    GITHUB_SERVER_URL: "https://github.com",
-  });
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = () => true; // @actions/core's log lines, meant for a runner
-  try {
-    const { DefaultArtifactClient } = await import("@actions/artifact");
-    await new DefaultArtifactClient().uploadArtifact(name, [file], root);
-  } finally {
-    process.stdout.write = write;
-    for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
-    Object.assign(process.env, saved);
-  }
-}
 
 describe("Dependabot and other read-only tokens", () => {
   it("a Dependabot PR's read-only token: no failure for want of a comment, the report in the summary", async () => {

@@ -1,42 +1,17 @@
 // The GitHub Deployments calls of src/deployments, over the Octokit client (plumbing stays out of the
-// domain folder).
+// domain folder): the reads every action shares (src/deployments/rest-reads.ts) and deploy's writes.
 import type { GitHubClient } from "../../lib/octokit.ts";
 import {
   cut,
   STATUS_DESCRIPTION_LIMIT,
-  type DeploymentInfo,
   type DeploymentsApi,
   type RepositoryName,
 } from "../../deployments/github.ts";
+import { restDeploymentReads, toDeploymentInfo } from "../../deployments/rest-reads.ts";
 
 export function octokitDeployments(client: GitHubClient, repository: RepositoryName): DeploymentsApi {
-  const toInfo = (d: {
-    id: number;
-    task: string;
-    environment: string;
-    created_at: string;
-    payload: unknown;
-  }): DeploymentInfo => ({
-    id: d.id,
-    task: d.task,
-    environment: d.environment,
-    createdAt: d.created_at,
-    payload: d.payload,
-  });
   return {
-    async *list({ environment, task }) {
-      const pages = client.paginate.iterator(client.rest.repos.listDeployments, {
-        ...repository,
-        environment,
-        task,
-        per_page: 30,
-      });
-      for await (const page of pages) {
-        // GitHub lists newest first; sorting the page keeps that true whatever the server does.
-        const sorted = [...page.data].sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
-        for (const d of sorted) if (d.task === task && d.environment === environment) yield toInfo(d);
-      }
-    },
+    ...restDeploymentReads(client.rest.repos, repository),
     async create(deployment) {
       const response = await client.rest.repos.createDeployment({
         ...repository,
@@ -52,16 +27,7 @@ export function octokitDeployments(client: GitHubClient, repository: RepositoryN
       if (response.status !== 201 || !("id" in response.data)) {
         throw new Error(`GitHub did not create the deployment (HTTP ${response.status}).`);
       }
-      return toInfo(response.data);
-    },
-    async latestStatus(deploymentId) {
-      const { data } = await client.rest.repos.listDeploymentStatuses({
-        ...repository,
-        deployment_id: deploymentId,
-        per_page: 1,
-      });
-      const latest = data[0];
-      return latest ? { state: latest.state, description: latest.description ?? "" } : undefined;
+      return toDeploymentInfo(response.data);
     },
     async setStatus(deploymentId, status) {
       await client.rest.repos.createDeploymentStatus({

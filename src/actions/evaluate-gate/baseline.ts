@@ -8,7 +8,10 @@ import { join, resolve } from "node:path";
 import type { BaselineInput } from "../../verdict/evaluate.ts";
 import type { PassedOverRun } from "../../verdict/report.ts";
 import { assertArtifactsSupported } from "../../lib/artifacts.ts";
-import { needsPermission } from "../../formats/github-errors.ts";
+import { firstLine, isPermissionDenied, needsPermission } from "../../formats/github-errors.ts";
+import { currentDeployment, type CurrentDeployment } from "../../deployments/current.ts";
+import { restDeploymentReads } from "../../deployments/rest-reads.ts";
+import type { RegistryLocation } from "../../registry/oci/index.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { runUrl } from "../../lib/run-context.ts";
 import { readRunRecord } from "../../record/record-io.ts";
@@ -61,8 +64,8 @@ export interface BaselineContext {
   registry: Omit<RegistryBaselineContext, "runnerTemp" | "token">;
 }
 
-/** The alias auto prefers (deploy moves it once it exists). */
-const PRODUCTION_ALIAS = "production";
+/** The environment whose deployment auto prefers, and the alias deploy moves there. */
+const PRODUCTION = "production";
 
 interface ArtifactInfo {
   id: number;
@@ -191,13 +194,10 @@ export async function resolveBaseline(
     case "auto": {
       const location = context.registry.registry.url;
       if (location !== undefined) {
-        const found = await registryBaseline(context.modelName, PRODUCTION_ALIAS, {
-          ...registryContext(context),
-          location,
-        });
+        const found = await productionBaseline(context, location);
         if (found) return found;
         core.info(
-          `The registry has no ${context.modelName}@${PRODUCTION_ALIAS}: looking for the baseline in run artifacts.`,
+          `No production deployment of ${context.modelName} and no ${context.modelName}@${PRODUCTION} in the registry: looking for the baseline in run artifacts.`,
         );
       }
       assertArtifactsSupported(
@@ -207,6 +207,64 @@ export async function resolveBaseline(
       return autoBaseline(context);
     }
   }
+}
+
+/**
+ * auto with a registry: the version production runs (the latest successful `production` deployment of
+ * this model, as deploy records it), else the `production` alias; undefined when the registry has
+ * neither. The description says which one it is.
+ */
+async function productionBaseline(
+  context: BaselineContext,
+  location: RegistryLocation,
+): Promise<ResolvedBaseline | undefined> {
+  const registry = { ...registryContext(context), location };
+  const deployed = await productionDeployment(context);
+  if (deployed) {
+    const { version } = deployed.payload;
+    const found = await registryBaseline(context.modelName, version, registry);
+    if (found)
+      return chosenBy(
+        found,
+        `the version of the latest successful ${PRODUCTION} deployment (deployment ${deployed.id}, ${deployed.createdAt.slice(0, 10)})`,
+      );
+    core.warning(
+      `The latest successful ${PRODUCTION} deployment of ${context.modelName} (#${deployed.id}) runs ${version}, which the registry at ${location.host} does not have: using the ${PRODUCTION} alias instead.`,
+    );
+  }
+  const alias = await registryBaseline(context.modelName, PRODUCTION, registry);
+  return (
+    alias &&
+    chosenBy(
+      alias,
+      `the ${PRODUCTION} alias (no successful ${PRODUCTION} deployment of ${context.modelName})`,
+    )
+  );
+}
+
+/** The current production deployment through the one resolver (src/deployments/current.ts). */
+async function productionDeployment(context: BaselineContext): Promise<CurrentDeployment | undefined> {
+  const github = await context.github();
+  try {
+    return await currentDeployment(
+      restDeploymentReads(github.rest.repos, context.repository),
+      PRODUCTION,
+      context.modelName,
+    );
+  } catch (error) {
+    if (!isPermissionDenied(error)) throw error;
+    core.warning(
+      `Could not read the ${PRODUCTION} deployments of ${context.modelName} (${firstLine(error)}): give the job 'permissions: deployments: read' so the baseline is what production runs. Using the ${PRODUCTION} alias.`,
+    );
+    return undefined;
+  }
+}
+
+function chosenBy(found: ResolvedBaseline, how: string): ResolvedBaseline {
+  const { input } = found;
+  return input.available
+    ? { ...found, input: { ...input, description: `${input.description}: ${how}` } }
+    : found;
 }
 
 function registryContext(context: BaselineContext): RegistryBaselineContext {

@@ -1,11 +1,13 @@
 // Which credential a registry gets, in the order the inputs promise: explicit username/password; else the
-// `auths` entry docker/login-action (or `docker login`) wrote to the docker config.json for that host;
-// else, for ghcr.io only, the workflow's actor and token. Plain arguments in, so the action reads inputs
+// docker config.json as docker reads it: the host's `credHelpers` helper, else the `credsStore` helper
+// (credential-helper.ts), else the `auths` entry docker/login-action (or `docker login`) wrote for that
+// host; else, for ghcr.io only, the workflow's actor and token. Plain arguments in, so the action reads inputs
 // and the environment, and the tests can pass anything.
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ConfigurationError, InputError } from "../../formats/errors.ts";
+import { helperGet, IDENTITY_TOKEN_USERNAME } from "./credential-helper.ts";
 
 export interface Credentials {
   username: string;
@@ -27,6 +29,8 @@ export interface CredentialOptions {
   /** `github.actor` and `github-token`: used for ghcr.io only. */
   githubActor?: string;
   githubToken?: string;
+  /** Where credential helpers are looked up (PATH) and what they see; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export const GHCR_HOST = "ghcr.io";
@@ -62,7 +66,7 @@ export async function resolveCredentials(options: CredentialOptions): Promise<Cr
     return { username, password, source: "the inputs registry-username and registry-password" };
   }
   const configPath = options.dockerConfigPath ?? defaultDockerConfigPath();
-  const fromConfig = await dockerConfigCredentials(configPath, options.host);
+  const fromConfig = await dockerConfigCredentials(configPath, options.host, options.env);
   if (fromConfig !== undefined) return fromConfig;
   if (registryKey(options.host) === GHCR_HOST && options.githubToken) {
     return {
@@ -81,8 +85,54 @@ interface DockerAuthEntry {
   identitytoken?: string;
 }
 
-/** The `auths` entry of a docker config.json for a host (keys may carry a scheme or path), if any. */
-export async function dockerConfigCredentials(path: string, host: string): Promise<Credentials | undefined> {
+interface DockerConfig {
+  auths?: Record<string, DockerAuthEntry>;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+}
+
+/**
+ * The credential a docker config.json gives a host (keys may carry a scheme or path), if any: the host's
+ * `credHelpers` entry, else `credsStore`, else its `auths` entry. A helper with nothing for the host
+ * falls through to `auths` (docker/login-action writes there when no store is set up).
+ */
+export async function dockerConfigCredentials(
+  path: string,
+  host: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Credentials | undefined> {
+  const config = await readDockerConfig(path);
+  if (config === undefined) return undefined;
+  const wanted = registryKey(host);
+  const authKey = Object.keys(config.auths ?? {}).find((key) => registryKey(key) === wanted);
+  const helperEntry = Object.entries(config.credHelpers ?? {}).find(([key]) => registryKey(key) === wanted);
+  const helper = helperEntry
+    ? {
+        name: helperEntry[1],
+        serverUrl: helperEntry[0],
+        origin: `the credHelpers entry for ${helperEntry[0]} in ${path}`,
+      }
+    : config.credsStore
+      ? {
+          name: config.credsStore,
+          serverUrl: authKey ?? serverAddress(wanted),
+          origin: `credsStore in ${path}`,
+        }
+      : undefined;
+  if (helper !== undefined && typeof helper.name === "string" && helper.name !== "") {
+    const found = await helperGet(helper.name, helper.serverUrl, helper.origin, env);
+    if (found !== undefined) {
+      const source = `docker-credential-${helper.name} (${helper.origin})`;
+      return found.username === IDENTITY_TOKEN_USERNAME || found.username === ""
+        ? { username: found.username || IDENTITY_TOKEN_USERNAME, identityToken: found.secret, source }
+        : { username: found.username, password: found.secret, source };
+    }
+  }
+  const entry = authKey === undefined ? undefined : config.auths?.[authKey];
+  return entry === undefined ? undefined : authsCredentials(entry, `the ${wanted} entry of ${path}`, path);
+}
+
+async function readDockerConfig(path: string): Promise<DockerConfig | undefined> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -90,21 +140,23 @@ export async function dockerConfigCredentials(path: string, host: string): Promi
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  let config: { auths?: Record<string, DockerAuthEntry> };
   try {
-    config = JSON.parse(text) as typeof config;
+    return JSON.parse(text) as DockerConfig;
   } catch (error) {
     throw new ConfigurationError(
       `${path} is not valid JSON (${(error as Error).message}); fix or remove it, or pass registry-username and registry-password.`,
       { file: path },
     );
   }
-  const wanted = registryKey(host);
-  const entry = Object.entries(config.auths ?? {}).find(([key]) => registryKey(key) === wanted)?.[1];
-  if (entry === undefined) return undefined;
-  const source = `the ${wanted} entry of ${path}`;
+}
+
+function authsCredentials(entry: DockerAuthEntry, source: string, path: string): Credentials | undefined {
   if (entry.identitytoken) {
-    return { username: entry.username ?? "<token>", identityToken: entry.identitytoken, source };
+    return {
+      username: entry.username ?? IDENTITY_TOKEN_USERNAME,
+      identityToken: entry.identitytoken,
+      source,
+    };
   }
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
@@ -119,6 +171,11 @@ export async function dockerConfigCredentials(path: string, host: string): Promi
   }
   if (entry.username && entry.password) return { username: entry.username, password: entry.password, source };
   return undefined;
+}
+
+/** The server address docker hands a helper for a host: Docker Hub's is its v1 index URL. */
+function serverAddress(key: string): string {
+  return key === DOCKER_HUB ? "https://index.docker.io/v1/" : key;
 }
 
 /** `https://index.docker.io/v1/` → `docker.io`, `https://GHCR.io` → `ghcr.io`: how config keys match hosts. */
