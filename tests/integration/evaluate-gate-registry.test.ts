@@ -432,6 +432,7 @@ describe("the fork companion (mode: post-from-artifact)", () => {
     await uploadRecord(fork.run, fork.record);
 
     const companion = await runCompanion(fork, {
+      "model-name": model,
       baseline: `registry:${model}@production`,
       "registry-url": registryUrl(),
       ...CREDENTIALS,
@@ -473,7 +474,11 @@ describe("the fork companion (mode: post-from-artifact)", () => {
     };
     await uploadRecord(fork.run, tampered);
 
-    const companion = await runCompanion(fork, { ...CREDENTIALS }, { MLOPS_REGISTRY_URL: registryUrl() });
+    const companion = await runCompanion(
+      fork,
+      { "model-name": model, ...CREDENTIALS },
+      { MLOPS_REGISTRY_URL: registryUrl() },
+    );
     expect(errors(companion)).toBe("");
     expect(companion.outputs.verdict).toBe("pass"); // 0.80 against the deployed v1's 0.70
     expect(companion.stdout).toContain(`Baseline: ${registry.host}/${NAMESPACE}/${model}:v1 (${v1.digest}`);
@@ -486,6 +491,29 @@ describe("the fork companion (mode: post-from-artifact)", () => {
       readFileSync(join(companion.runnerTemp, "mlops", model, "gate-report.json"), "utf8"),
     ) as { baseline: { description: string } };
     expect(report.baseline.description).toMatch(new RegExp(`/${model}:v1 \\(sha256:`));
+  }, 120_000);
+
+  it("a fork's artifact that names another model cannot pick that model's baseline: refused", async () => {
+    const judged = uniqueRepository("fork-judged");
+    const other = uniqueRepository("fork-weaker");
+    await publishVersion(judged, "v1", 0.95, ["production"]);
+    const weaker = await publishVersion(other, "v1", 0.1, ["production"]);
+    // The fork gates a record of the weaker model, hoping that model's production is its baseline.
+    const fork = await forkRun(other);
+    await uploadRecord(fork.run, fork.record);
+
+    const companion = await runCompanion(
+      fork,
+      { "model-name": judged, ...CREDENTIALS },
+      { MLOPS_REGISTRY_URL: registryUrl() },
+    );
+    expect(companion.exitCode).toBe(1);
+    expect(errors(companion)).toContain(
+      `is a gate of the model "${other}", but this companion judges the model "${judged}" (input model-name): refusing to post`,
+    );
+    expect(companion.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(companion.stdout).not.toContain(weaker.digest);
+    expect(github.state.comments(REPO, fork.number)).toEqual([]);
   }, 120_000);
 
   /** The companion's step for the completed run of a fork PR (this repository's workflow and token). */

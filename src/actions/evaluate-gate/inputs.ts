@@ -6,6 +6,7 @@ import { actionInputs } from "../../lib/action.ts";
 import { InputError } from "../../formats/errors.ts";
 import { checkedPath, pathRoots, type PathRoots } from "../../workspace/paths.ts";
 import { FAIL_ON_VALUES, type FailOn } from "../../verdict/report.ts";
+import { defaultModelName } from "../../lib/run-context.ts";
 import { parseRegistryInputs, type RegistryInputs } from "../../registry/registry-inputs.ts";
 
 export type BaselineSpec =
@@ -39,6 +40,11 @@ export interface GateInputs {
   commentKey: string | undefined;
   checkRun: boolean;
   mode: "gate" | "post-from-artifact";
+  /**
+   * In post-from-artifact mode, the one model a pull request's artifact may name: the model name decides
+   * which artifacts and registry versions are the baseline, so it comes from the trusted workflow.
+   */
+  companionModel: string;
   token: string;
   workspace: string;
   /** Where candidate, baseline and rule files may lead (src/workspace/paths.ts). */
@@ -106,6 +112,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
     commentKey,
     checkRun: inputs.boolean("check-run", false),
     mode,
+    companionModel: inputs.optional("model-name") ?? defaultModelName(env, "."),
     token,
     workspace,
     pathRoots: roots,

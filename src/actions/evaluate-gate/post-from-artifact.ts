@@ -187,6 +187,11 @@ async function postOne(companion: Companion, artifact: { id: number; name: strin
       `${artifact.name} of run ${run.id} names the model ${JSON.stringify(modelName.slice(0, 100))}, which is not a model name train-model accepts: refusing to post.`,
     );
   }
+  if (modelName !== inputs.companionModel) {
+    throw new ConfigurationError(
+      `${artifact.name} of run ${run.id} is a gate of the model ${JSON.stringify(modelName)}, but this companion judges the model ${JSON.stringify(inputs.companionModel)} (input model-name): refusing to post, since the model name chooses the baseline. For a repository with several models, run one companion step per model, each with its own model-name.`,
+    );
+  }
   const baseline = await core.group("Find the baseline", () =>
     findBaseline(inputs.baseline, {
       workspace: inputs.workspace,
