@@ -42,13 +42,16 @@ export function parseJsonText(text: string, file: string, what = "metrics"): Par
 /** A recursive-descent reader over one document; `pos` is the next character to read. */
 class JsonTextParser {
   readonly nonFinite: NonFiniteToken[] = [];
+  private readonly text: string;
+  private readonly file: string;
+  private readonly what: string;
   private pos: number;
 
-  constructor(
-    private readonly text: string,
-    private readonly file: string,
-    private readonly what: string,
-  ) {
+  // No parameter properties: scripts/demo.ts runs this file under Node's type stripping.
+  constructor(text: string, file: string, what: string) {
+    this.text = text;
+    this.file = file;
+    this.what = what;
     this.pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   }
 

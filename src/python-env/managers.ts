@@ -70,6 +70,22 @@ export interface ManagerSpec {
   install(context: InstallContext): InstallCommand;
 }
 
+/** Managers that install into a venv made by the interpreter's own `python -m venv`. */
+const IN_A_VENV = {
+  environment: "venv",
+  usesInterpreter: true,
+  environmentDir: "venv",
+  activateVariable: "VIRTUAL_ENV",
+} as const;
+
+/** pip's download cache: pip's own setting (PIP_CACHE_DIR, pip.conf) decides where it is. */
+const PIP_DOWNLOADS = {
+  query: { command: "python3", args: ["-m", "pip", "cache", "dir"] },
+  fallback: "pip-cache",
+  disabledBy: "PIP_NO_CACHE_DIR",
+  variable: "PIP_CACHE_DIR",
+} as const;
+
 /** In detection order: a lockfile names its manager outright, so managers found by a lockfile come first. */
 export const MANAGER_SPECS = [
   {
@@ -113,10 +129,7 @@ export const MANAGER_SPECS = [
     }),
     fingerprinted: [/^poetry\.lock$/, /^pyproject\.toml$/],
     installHint: "add a step 'pipx install poetry' before this one",
-    environment: "venv",
-    usesInterpreter: true,
-    environmentDir: "venv",
-    activateVariable: "VIRTUAL_ENV",
+    ...IN_A_VENV,
     downloadCache: { query: { command: "tool", args: ["config", "cache-dir"] } },
     lockfileCheck: "poetry-lock",
     install: (c) => ({ command: c.tool, args: ["install", "--no-interaction", ...c.extraArgs] }),
@@ -139,17 +152,9 @@ export const MANAGER_SPECS = [
     },
     fingerprinted: [/^Pipfile(\.lock)?$/],
     installHint: "add a step 'pipx install pipenv' (or 'python -m pip install pipenv') before this one",
-    environment: "venv",
-    usesInterpreter: true,
-    environmentDir: "venv",
-    activateVariable: "VIRTUAL_ENV",
-    // pipenv installs with pip: pip's own setting (PIP_CACHE_DIR, pip.conf) decides.
-    downloadCache: {
-      query: { command: "python3", args: ["-m", "pip", "cache", "dir"] },
-      fallback: "pip-cache",
-      disabledBy: "PIP_NO_CACHE_DIR",
-      variable: "PIP_CACHE_DIR",
-    },
+    ...IN_A_VENV,
+    // pipenv installs with pip.
+    downloadCache: PIP_DOWNLOADS,
     lockfileCheck: "pipfile-lock",
     // --deploy: pipenv itself refuses a Pipfile.lock that is out of date.
     install: (c) => ({
@@ -208,16 +213,8 @@ export const MANAGER_SPECS = [
           },
     fingerprinted: [/^requirements.*\.(txt|lock|in)$/, /^constraints.*\.txt$/, /^pyproject\.toml$/],
     installHint: undefined,
-    environment: "venv",
-    usesInterpreter: true,
-    environmentDir: "venv",
-    activateVariable: "VIRTUAL_ENV",
-    downloadCache: {
-      query: { command: "python3", args: ["-m", "pip", "cache", "dir"] },
-      fallback: "pip-cache",
-      disabledBy: "PIP_NO_CACHE_DIR",
-      variable: "PIP_CACHE_DIR",
-    },
+    ...IN_A_VENV,
+    downloadCache: PIP_DOWNLOADS,
     lockfileCheck: "requirements-in",
     install: (c) => {
       const args = ["-m", "pip", "install"];
