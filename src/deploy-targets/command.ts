@@ -14,7 +14,7 @@ export interface CommandTargetOptions {
   killGraceMs?: number;
 }
 
-export function commandVariables(request: DeployRequest): Record<string, string> {
+function commandVariables(request: DeployRequest): Record<string, string> {
   return {
     MLOPS_MODEL_URI: request.model.uri,
     MLOPS_MODEL_DIGEST: request.model.digest,

@@ -15,7 +15,7 @@ const TARGETS = {
 } satisfies Record<string, (settings: TargetSettings) => DeployTarget | undefined>;
 
 export type TargetName = keyof typeof TARGETS;
-export const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
+const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
 
 /** Checks a `target` input value; unknown values are an error naming every target. */
 export function targetName(value: string, input = "target"): TargetName {

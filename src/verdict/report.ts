@@ -79,7 +79,6 @@ const RuleResultSchema = z.object({
 export type RuleResult = z.infer<typeof RuleResultSchema>;
 
 const ChangeSchema = z.enum(["better", "worse", "same"]);
-export type Change = z.infer<typeof ChangeSchema>;
 
 /** A metric's direction and what decided it: in every metric row and in the ranking. */
 const directionFields = { direction: DirectionSchema, directionSource: DirectionSourceSchema };
@@ -199,7 +198,6 @@ const BaselineInfoSchema = z.object({
   /** Newer runs whose artifacts were not taken as the baseline, and why. */
   passedOver: PassedOverSchema.optional(),
 });
-export type BaselineInfo = z.infer<typeof BaselineInfoSchema>;
 
 export const GateReportSchema = z.object({
   schema: z.literal(GATE_REPORT_SCHEMA),
