@@ -269,20 +269,62 @@ function describeNotNumber(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
+/** What every result of a rule repeats from the rule itself. */
+type RuleFields = Pick<RuleResult, "line" | "text" | "metric" | "comparator" | "severity">;
+
 function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
-  const { candidate, baseline } = context;
-  const base = {
+  const base: RuleFields = {
     line: rule.line,
     text: rule.text,
     metric: rule.metric,
     comparator: rule.comparator,
     severity: rule.severity,
   };
-  const actual = lookup(candidate, rule.metric);
   const where = `${context.rulesSource.name} line ${rule.line}`;
   const refs = referencedMetrics(rule.threshold);
-  const missing = [rule.metric, ...refs.candidate].find((name) => lookup(candidate, name) === undefined);
-  if (missing !== undefined && context.notNumbers.has(missing)) {
+  const noMetric = missingMetricResult(rule, context, refs.candidate, base, where);
+  if (noMetric !== undefined) return noMetric;
+  const actual = lookup(context.candidate, rule.metric) as Estimate;
+  const noBaseline = rule.usesBaseline
+    ? missingBaselineResult(rule, context, refs.baseline, base, where, actual)
+    : undefined;
+  if (noBaseline !== undefined) return noBaseline;
+  let threshold: Interval;
+  try {
+    threshold = evaluateExpression(rule.threshold, rule.metric, context.candidate, context.baseline);
+  } catch (error) {
+    if (!(error instanceof RuleProblem)) throw error;
+    return {
+      ...base,
+      status: "fail",
+      countsAs: "error",
+      actual,
+      message: `cannot compute the threshold: ${error.message} (rule on ${where})`,
+    };
+  }
+  const status = judge(rule.comparator, actual, threshold);
+  const comparison = `${describeInterval(actual)} ${rule.comparator} ${describeInterval(threshold)}`;
+  const message =
+    status === "inconclusive"
+      ? `inconclusive: ${comparison}: the outcome differs across the ${Math.round(0.95 * 100)}% interval`
+      : status === "pass"
+        ? comparison
+        : `${rule.metric} = ${describeInterval(actual)}, needs ${rule.comparator} ${describeInterval(threshold)}`;
+  return { ...base, status, countsAs: rule.severity, actual, threshold, message };
+}
+
+/** A failed result when the candidate lacks the rule's metric, or one its threshold names (undefined: all there). */
+function missingMetricResult(
+  rule: Rule,
+  context: RuleContext,
+  thresholdMetrics: readonly string[],
+  base: RuleFields,
+  where: string,
+): RuleResult | undefined {
+  const { candidate } = context;
+  const missing = [rule.metric, ...thresholdMetrics].find((name) => lookup(candidate, name) === undefined);
+  if (missing === undefined) return undefined;
+  if (context.notNumbers.has(missing)) {
     return {
       ...base,
       status: "fail",
@@ -290,66 +332,54 @@ function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
       message: `metric '${missing}' is not a number (got ${describeNotNumber(context.notNumbers.get(missing))}) (rule on ${where}): write it as a number in the metrics file, or gate on another metric`,
     };
   }
-  if (missing !== undefined) {
-    const suggestion = suggestName(missing, candidate);
-    return {
-      ...base,
-      status: "fail",
-      countsAs: "error",
-      ...(actual === undefined ? {} : { actual: actual }),
-      message: `the candidate has no metric ${quote(missing)} (rule on ${where})${suggestion === undefined ? "" : `: did you mean ${quote(suggestion)}?`}`,
-    };
+  const actual = lookup(candidate, rule.metric);
+  const suggestion = suggestName(missing, candidate);
+  return {
+    ...base,
+    status: "fail",
+    countsAs: "error",
+    ...(actual === undefined ? {} : { actual: actual }),
+    message: `the candidate has no metric ${quote(missing)} (rule on ${where})${suggestion === undefined ? "" : `: did you mean ${quote(suggestion)}?`}`,
+  };
+}
+
+/**
+ * For a rule that compares with the baseline: skipped (or failed under require-baseline) when there is no
+ * baseline or it lacks a metric the rule needs; undefined when the baseline can be used.
+ */
+function missingBaselineResult(
+  rule: Rule,
+  context: RuleContext,
+  baselineMetrics: readonly string[],
+  base: RuleFields,
+  where: string,
+  actual: Estimate,
+): RuleResult | undefined {
+  const { baseline } = context;
+  let reason: string | undefined;
+  if (!context.baselineInput.available) reason = context.baselineInput.reason;
+  else {
+    const lacking = baselineMetrics
+      .map((name) => (name === "" ? rule.metric : name))
+      .find((name) => baseline === undefined || lookup(baseline, name) === undefined);
+    if (lacking !== undefined) reason = `the baseline has no metric ${quote(lacking)}`;
   }
-  const actualEstimate = actual as Estimate;
-  if (rule.usesBaseline) {
-    let reason: string | undefined;
-    if (!context.baselineInput.available) reason = context.baselineInput.reason;
-    else {
-      const lacking = refs.baseline
-        .map((name) => (name === "" ? rule.metric : name))
-        .find((name) => baseline === undefined || lookup(baseline, name) === undefined);
-      if (lacking !== undefined) reason = `the baseline has no metric ${quote(lacking)}`;
-    }
-    if (reason !== undefined) {
-      return context.requireBaseline
-        ? {
-            ...base,
-            status: "fail",
-            countsAs: "error",
-            actual: actualEstimate,
-            message: `no baseline: ${reason} (require-baseline is on; rule on ${where})`,
-          }
-        : {
-            ...base,
-            status: "skipped",
-            countsAs: rule.severity,
-            actual: actualEstimate,
-            message: `skipped: no baseline: ${reason}`,
-          };
-    }
-  }
-  let threshold: Interval;
-  try {
-    threshold = evaluateExpression(rule.threshold, rule.metric, candidate, baseline);
-  } catch (error) {
-    if (!(error instanceof RuleProblem)) throw error;
-    return {
-      ...base,
-      status: "fail",
-      countsAs: "error",
-      actual: actualEstimate,
-      message: `cannot compute the threshold: ${error.message} (rule on ${where})`,
-    };
-  }
-  const status = judge(rule.comparator, actualEstimate, threshold);
-  const comparison = `${describeInterval(actualEstimate)} ${rule.comparator} ${describeInterval(threshold)}`;
-  const message =
-    status === "inconclusive"
-      ? `inconclusive: ${comparison}: the outcome differs across the ${Math.round(0.95 * 100)}% interval`
-      : status === "pass"
-        ? comparison
-        : `${rule.metric} = ${describeInterval(actualEstimate)}, needs ${rule.comparator} ${describeInterval(threshold)}`;
-  return { ...base, status, countsAs: rule.severity, actual: actualEstimate, threshold, message };
+  if (reason === undefined) return undefined;
+  return context.requireBaseline
+    ? {
+        ...base,
+        status: "fail",
+        countsAs: "error",
+        actual,
+        message: `no baseline: ${reason} (require-baseline is on; rule on ${where})`,
+      }
+    : {
+        ...base,
+        status: "skipped",
+        countsAs: rule.severity,
+        actual,
+        message: `skipped: no baseline: ${reason}`,
+      };
 }
 
 function verdictOf(results: readonly RuleResult[]): Verdict {
