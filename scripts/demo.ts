@@ -11,8 +11,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Credentials } from "../src/registry/oci/index.ts";
-import { createOciClient, parseRegistryUrl, repositoryFor } from "../src/registry/oci/index.ts";
+import type { Credentials } from "../src/registry/oci/credentials.ts";
+import { createOciClient } from "../src/registry/oci/client.ts";
+import { parseRegistryUrl, repositoryFor } from "../src/registry/oci/location.ts";
 import { runAction, type ActionResult } from "../testing/rig/index.ts";
 import type { GitHubDouble } from "../testing/services/github/index.ts";
 import type { DeploymentRecord } from "../testing/services/github/state.ts";

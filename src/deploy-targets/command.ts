@@ -14,7 +14,7 @@ export interface CommandTargetOptions {
   killGraceMs?: number;
 }
 
-export function commandVariables(request: DeployRequest): Record<string, string> {
+function commandVariables(request: DeployRequest): Record<string, string> {
   return {
     MLOPS_MODEL_URI: request.model.uri,
     MLOPS_MODEL_DIGEST: request.model.digest,
@@ -26,36 +26,34 @@ export function commandVariables(request: DeployRequest): Record<string, string>
   };
 }
 
-export class CommandTarget implements DeployTarget {
-  readonly name = "command";
-  readonly needsFiles = true;
-  private readonly options: CommandTargetOptions;
-  constructor(options: CommandTargetOptions) {
-    this.options = options;
-  }
+/** The command target needs the model's files on disk (MLOPS_MODEL_DIR). */
+export function commandTarget(options: CommandTargetOptions): DeployTarget {
+  return { name: "command", needsFiles: true, deploy: (request) => deployByCommand(options, request) };
+}
 
-  async deploy(request: DeployRequest): Promise<TargetOutcome> {
-    const result = await runCommand({
-      command: this.options.command,
-      cwd: this.options.cwd,
-      env: commandEnvironment(this.options.env, [], commandVariables(request)),
-      onOutput: this.options.onOutput,
-      ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
-      ...(this.options.killGraceMs !== undefined ? { killGraceMs: this.options.killGraceMs } : {}),
-      tailLines: 10,
-    });
-    const took = `${result.durationSeconds.toFixed(1)} s`;
-    const tail = result.tail.length > 0 ? `\n${result.tail.join("\n")}` : "";
-    if (result.timedOut) {
-      throw new TargetFailed(
-        `The deploy command timed out after ${took} and its process group was stopped.${tail}`,
-      );
-    }
-    if (result.cancelledBy)
-      throw new TargetFailed(`The deploy command was cancelled (${result.cancelledBy}).`);
-    if (result.exitCode !== 0) {
-      throw new TargetFailed(`The deploy command exited with code ${result.exitCode} after ${took}.${tail}`);
-    }
-    return { detail: `exit 0 in ${took}` };
+async function deployByCommand(
+  options: CommandTargetOptions,
+  request: DeployRequest,
+): Promise<TargetOutcome> {
+  const result = await runCommand({
+    command: options.command,
+    cwd: options.cwd,
+    env: commandEnvironment(options.env, [], commandVariables(request)),
+    onOutput: options.onOutput,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+    tailLines: 10,
+  });
+  const took = `${result.durationSeconds.toFixed(1)} s`;
+  const tail = result.tail.length > 0 ? `\n${result.tail.join("\n")}` : "";
+  if (result.timedOut) {
+    throw new TargetFailed(
+      `The deploy command timed out after ${took} and its process group was stopped.${tail}`,
+    );
   }
+  if (result.cancelledBy) throw new TargetFailed(`The deploy command was cancelled (${result.cancelledBy}).`);
+  if (result.exitCode !== 0) {
+    throw new TargetFailed(`The deploy command exited with code ${result.exitCode} after ${took}.${tail}`);
+  }
+  return { detail: `exit 0 in ${took}` };
 }

@@ -1,6 +1,6 @@
 // Deploy targets, chosen by name from one table. A new target is one module and one row here.
 import { InputError } from "../formats/errors.ts";
-import { CommandTarget, type CommandTargetOptions } from "./command.ts";
+import { commandTarget, type CommandTargetOptions } from "./command.ts";
 import type { DeployTarget } from "./target.ts";
 import { WebhookTarget, type WebhookOptions } from "./webhook.ts";
 
@@ -11,11 +11,11 @@ export interface TargetSettings {
 
 const TARGETS = {
   webhook: (settings: TargetSettings) => settings.webhook && new WebhookTarget(settings.webhook),
-  command: (settings: TargetSettings) => settings.command && new CommandTarget(settings.command),
+  command: (settings: TargetSettings) => settings.command && commandTarget(settings.command),
 } satisfies Record<string, (settings: TargetSettings) => DeployTarget | undefined>;
 
 export type TargetName = keyof typeof TARGETS;
-export const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
+const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
 
 /** Checks a `target` input value; unknown values are an error naming every target. */
 export function targetName(value: string, input = "target"): TargetName {
@@ -31,6 +31,3 @@ export function createTarget(name: TargetName, settings: TargetSettings): Deploy
   if (!target) throw new Error(`No settings for the ${name} target were given (a bug in the caller).`);
   return target;
 }
-
-export type { DeployRequest, DeployTarget, TargetOutcome } from "./target.ts";
-export { TargetFailed } from "./target.ts";

@@ -12,10 +12,6 @@ const VERSION = /^v\d+$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const ALIAS = /^[A-Za-z][A-Za-z0-9._-]{0,127}$/;
 
-export function isVersion(text: string): boolean {
-  return VERSION.test(text);
-}
-
 /** Parses `text` (the `model` input); `defaultName` fills a bare `@<...>` or an empty name. */
 export function parseModelRef(text: string, input = "model"): ModelRef {
   const at = text.indexOf("@");

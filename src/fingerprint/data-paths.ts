@@ -15,7 +15,7 @@ import { InputError } from "../formats/errors.ts";
 import { checkedPath, type PathRoots } from "../workspace/paths.ts";
 import type { DataPathEntry } from "../record/run-record.ts";
 import { readDvcLock, type DvcLockedPath } from "./dvc-lock.ts";
-import { HashPool, type HashOptions } from "./hash-pool.ts";
+import { HashPool, type FileHash, type HashOptions } from "./hash-pool.ts";
 import { byteOrder, pathsDigest, sha256Hex, symlinkHash, type ManifestLine } from "./manifest.ts";
 import { isGlob } from "./glob.ts";
 import { normaliseEntry, resolveIn, walkEntry, type TreeNode, type WalkResult } from "./tree-walk.ts";
@@ -76,6 +76,9 @@ export async function fingerprintDataPaths(
   }
 }
 
+type EntryWalk = { entry: string; dvc?: DvcLockedPath; walk?: WalkResult };
+type HashOf = Map<TreeNode, FileHash | undefined>;
+
 async function fingerprintWith(
   pool: HashPool,
   workingDirectory: string,
@@ -84,116 +87,21 @@ async function fingerprintWith(
   inputName: string,
   roots: PathRoots | undefined,
 ): Promise<DataFingerprint> {
-  const walks: Array<{ entry: string; dvc?: DvcLockedPath; walk?: WalkResult }> = [];
-  for (const entry of entries) {
+  const walks: EntryWalk[] = entries.map((entry) => {
     const locked = dvc.get(normaliseEntry(entry));
-    if (locked !== undefined) {
-      walks.push({ entry, dvc: locked });
-      continue;
-    }
-    let walk: WalkResult;
-    try {
-      walk = walkEntry(workingDirectory, entry);
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith("unbalanced")) {
-        throw new InputError(
-          inputName,
-          entry,
-          "is not a valid glob (unbalanced '{')",
-          "Close every '{' with '}'.",
-        );
-      }
-      throw error;
-    }
-    if (walk.matched === "none") {
-      throw new InputError(
-        inputName,
-        entry,
-        "matches no file or folder",
-        `Paths and globs are relative to the working directory (${workingDirectory}); check the spelling, and that the data is checked out or pulled before this step.`,
-      );
-    }
-    if (roots !== undefined && walk.matched === "glob") {
-      for (const node of walk.nodes) checkedPath(inputName, node.rel, workingDirectory, roots);
-    }
-    walks.push({ entry, walk });
-  }
+    if (locked !== undefined) return { entry, dvc: locked };
+    return { entry, walk: walkDataEntry(workingDirectory, entry, inputName, roots) };
+  });
 
   // One hashing pass over every file of every entry keeps all cores busy.
   const allFiles: TreeNode[] = walks.flatMap((w) => (w.walk?.nodes ?? []).filter((n) => n.kind === "file"));
   const hashes = await pool.hash(allFiles.map((n) => ({ path: n.abs, size: n.size, label: n.rel })));
-  const hashOf = new Map(allFiles.map((n, i) => [n, hashes[i]]));
+  const hashOf: HashOf = new Map(allFiles.map((n, i) => [n, hashes[i]]));
 
   const paths: DataPathEntry[] = [];
   for (const { entry, dvc: locked, walk } of walks) {
-    if (locked !== undefined) {
-      paths.push({
-        path: entry,
-        digest: sha256Hex(`md5:${locked.md5}  ${locked.path}\n`),
-        files: locked.nfiles ?? (locked.md5.endsWith(".dir") ? 0 : 1),
-        bytes: locked.size ?? 0,
-        source: "dvc.lock",
-        notes: [
-          `Hash taken from dvc.lock (stage '${locked.stage}', md5 ${locked.md5}); the files were not read.`,
-        ],
-      });
-      continue;
-    }
-    const nodes = walk?.nodes ?? [];
-    const lines: ManifestLine[] = [];
-    const lfs: string[] = [];
-    const symlinks: string[] = [];
-    const special: string[] = [];
-    let files = 0;
-    let bytes = 0;
-    for (const node of nodes) {
-      if (node.kind === "file") {
-        const hash = hashOf.get(node);
-        if (hash === undefined) throw new Error(`no hash for ${node.rel}`);
-        if (hash.lfs) {
-          lfs.push(node.rel);
-          lines.push({ path: node.rel, sha256: hash.lfs.oid });
-          bytes += hash.lfs.size;
-        } else {
-          lines.push({ path: node.rel, sha256: hash.sha256 });
-          bytes += hash.size;
-        }
-        files++;
-      } else if (node.kind === "symlink") {
-        const target = await readlink(node.abs);
-        symlinks.push(`${node.rel} -> ${target}`);
-        lines.push({ path: node.rel, sha256: symlinkHash(target) });
-      } else {
-        special.push(`${node.rel} (${node.kind})`);
-      }
-    }
-    const notes: string[] = [];
-    if (lfs.length > 0) {
-      notes.push(
-        `${lfs.length} Git LFS pointer file(s), counted by the oid they name (the content was not pulled): ${named(lfs)}`,
-      );
-    }
-    if (symlinks.length > 0) {
-      notes.push(
-        `${symlinks.length} symlink(s), not followed (their target text is hashed): ${named(symlinks)}`,
-      );
-    }
-    if (special.length > 0) {
-      notes.push(
-        `${special.length} special file(s) (FIFO, socket, device or unreadable folder), not read: ${named(special)}`,
-      );
-    }
-    if (walk?.matched === "folder" && nodes.length === 0) notes.push("The folder is empty.");
-    paths.push({
-      path: entry,
-      digest: pathsDigest(lines),
-      files,
-      bytes,
-      source: lfs.length > 0 ? "lfs-pointer" : "files",
-      notes,
-    });
+    paths.push(locked !== undefined ? dvcLockedEntry(entry, locked) : await walkedEntry(entry, walk, hashOf));
   }
-
   const sorted = [...paths].sort((a, b) => byteOrder(a.path, b.path));
   return {
     paths,
@@ -201,6 +109,125 @@ async function fingerprintWith(
     files: paths.reduce((n, p) => n + p.files, 0),
     bytes: paths.reduce((n, p) => n + p.bytes, 0),
   };
+}
+
+/** The files and folders one data-paths entry names; errors name the input, the entry and the fix. */
+function walkDataEntry(
+  workingDirectory: string,
+  entry: string,
+  inputName: string,
+  roots: PathRoots | undefined,
+): WalkResult {
+  let walk: WalkResult;
+  try {
+    walk = walkEntry(workingDirectory, entry);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("unbalanced")) {
+      throw new InputError(
+        inputName,
+        entry,
+        "is not a valid glob (unbalanced '{')",
+        "Close every '{' with '}'.",
+      );
+    }
+    throw error;
+  }
+  if (walk.matched === "none") {
+    throw new InputError(
+      inputName,
+      entry,
+      "matches no file or folder",
+      `Paths and globs are relative to the working directory (${workingDirectory}); check the spelling, and that the data is checked out or pulled before this step.`,
+    );
+  }
+  if (roots !== undefined && walk.matched === "glob") {
+    for (const node of walk.nodes) checkedPath(inputName, node.rel, workingDirectory, roots);
+  }
+  return walk;
+}
+
+/** An entry dvc.lock already hashed: its md5 stands for the files, which are not read. */
+function dvcLockedEntry(entry: string, locked: DvcLockedPath): DataPathEntry {
+  return {
+    path: entry,
+    digest: sha256Hex(`md5:${locked.md5}  ${locked.path}\n`),
+    files: locked.nfiles ?? (locked.md5.endsWith(".dir") ? 0 : 1),
+    bytes: locked.size ?? 0,
+    source: "dvc.lock",
+    notes: [
+      `Hash taken from dvc.lock (stage '${locked.stage}', md5 ${locked.md5}); the files were not read.`,
+    ],
+  };
+}
+
+/** An entry read from disk: its manifest digest, counts, and notes on what was not read as content. */
+async function walkedEntry(
+  entry: string,
+  walk: WalkResult | undefined,
+  hashOf: HashOf,
+): Promise<DataPathEntry> {
+  const nodes = walk?.nodes ?? [];
+  const lines: ManifestLine[] = [];
+  const lfs: string[] = [];
+  const symlinks: string[] = [];
+  const special: string[] = [];
+  let files = 0;
+  let bytes = 0;
+  for (const node of nodes) {
+    if (node.kind === "file") {
+      const hash = hashOf.get(node);
+      if (hash === undefined) throw new Error(`no hash for ${node.rel}`);
+      if (hash.lfs) {
+        lfs.push(node.rel);
+        lines.push({ path: node.rel, sha256: hash.lfs.oid });
+        bytes += hash.lfs.size;
+      } else {
+        lines.push({ path: node.rel, sha256: hash.sha256 });
+        bytes += hash.size;
+      }
+      files++;
+    } else if (node.kind === "symlink") {
+      const target = await readlink(node.abs);
+      symlinks.push(`${node.rel} -> ${target}`);
+      lines.push({ path: node.rel, sha256: symlinkHash(target) });
+    } else {
+      special.push(`${node.rel} (${node.kind})`);
+    }
+  }
+  const notes = setAsideNotes(lfs, symlinks, special);
+  if (walk?.matched === "folder" && nodes.length === 0) notes.push("The folder is empty.");
+  return {
+    path: entry,
+    digest: pathsDigest(lines),
+    files,
+    bytes,
+    source: lfs.length > 0 ? "lfs-pointer" : "files",
+    notes,
+  };
+}
+
+function setAsideNotes(
+  lfs: readonly string[],
+  symlinks: readonly string[],
+  special: readonly string[],
+): string[] {
+  const notes: string[] = [];
+  if (lfs.length > 0) {
+    notes.push(
+      `${lfs.length} Git LFS pointer file(s), counted by the oid they name (the content was not pulled): ${named(lfs)}`,
+    );
+  }
+  if (symlinks.length > 0) {
+    notes.push(
+      `${symlinks.length} symlink(s), not followed (their target text is hashed): ${named(symlinks)}`,
+    );
+  }
+  if (special.length > 0) {
+    notes.push(
+      `${special.length} special file(s) (FIFO, socket, device or unreadable folder), not read: ${named(special)}`,
+    );
+  }
+  return notes;
 }
 
 function named(items: readonly string[]): string {

@@ -1,22 +1,16 @@
 // Dependency lock files (requirements.txt, poetry.lock, uv.lock, ...) hashed for the environment record
-// and the run fingerprint: the one list of file names that pin a Python environment. A changed
+// and the run fingerprint; the file names come from src/python-env/managers.ts. A changed
 // dependency changes the fingerprint, so the model retrains.
 import { existsSync, readdirSync } from "node:fs";
 import { lstat } from "node:fs/promises";
+import { MANAGER_SPECS, OTHER_LOCKFILES } from "../python-env/managers.ts";
 import { hashFiles, type HashOptions } from "./hash-pool.ts";
 import { normaliseEntry, resolveIn } from "./tree-walk.ts";
 
-/** Files that pin a Python environment, by the managers that read them. */
+/** Files that pin a Python environment: each manager's, from the one table of managers. */
 const LOCKFILE_PATTERNS: readonly RegExp[] = [
-  /^requirements.*\.(txt|lock|in)$/,
-  /^constraints.*\.txt$/,
-  /^Pipfile(\.lock)?$/,
-  /^poetry\.lock$/,
-  /^uv\.lock$/,
-  /^pdm\.lock$/,
-  /^pyproject\.toml$/,
-  /^environment\.ya?ml$/,
-  /^conda-lock\.ya?ml$/,
+  ...MANAGER_SPECS.flatMap((spec) => spec.fingerprinted),
+  ...OTHER_LOCKFILES,
 ];
 
 /** Names of the lockfiles at the project's root (where managers look for them), sorted. */

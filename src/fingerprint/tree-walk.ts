@@ -57,7 +57,7 @@ export function walkEntry(workingDirectory: string, entry: string): WalkResult {
     walkFolder(workingDirectory, abs, nodes, () => true);
     return { nodes, matched: "folder" };
   }
-  const kind = kindOfStats(stat);
+  const kind = kindOf(stat);
   const matched = kind === "file" ? "file" : kind === "symlink" ? "symlink" : "special";
   return { nodes: [{ abs, rel, kind, size: kind === "file" ? stat.size : 0 }], matched };
 }
@@ -93,30 +93,21 @@ function walkFolder(
       continue;
     }
     if (!take) continue;
-    const kind = kindOfDirent(dirent);
+    const kind = kindOf(dirent);
     // The size plans the hashing tasks; lstat (not stat) so a file swapped for a symlink is not followed.
     const size = kind === "file" ? (lstatSync(abs, { throwIfNoEntry: false })?.size ?? 0) : 0;
     out.push({ abs, rel, kind, size });
   }
 }
 
-function kindOfDirent(d: Dirent): NodeKind {
+/** Dirent and Stats answer the same is…() questions. */
+function kindOf(d: Dirent | Stats): NodeKind {
   if (d.isFile()) return "file";
   if (d.isSymbolicLink()) return "symlink";
   if (d.isFIFO()) return "fifo";
   if (d.isSocket()) return "socket";
   if (d.isBlockDevice()) return "block-device";
   if (d.isCharacterDevice()) return "char-device";
-  return "other";
-}
-
-function kindOfStats(s: Stats): NodeKind {
-  if (s.isFile()) return "file";
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isFIFO()) return "fifo";
-  if (s.isSocket()) return "socket";
-  if (s.isBlockDevice()) return "block-device";
-  if (s.isCharacterDevice()) return "char-device";
   return "other";
 }
 

@@ -14,6 +14,8 @@ export interface CsvRow {
 const QUOTE = 34; // "
 const CR = 13;
 const LF = 10;
+/** quotedChar's answer when the quote before this character closed the field. */
+const CLOSED = -1;
 
 export class CsvParser {
   private readonly file: string;
@@ -58,64 +60,15 @@ export class CsvParser {
         }
       }
       if (this.inQuotes) {
-        if (this.quotePending) {
-          this.quotePending = false;
-          if (c === QUOTE) {
-            this.field += '"';
-            start = i + 1;
-            continue;
-          }
-          // The previous quote closed the field; fall through to handle c outside quotes.
-          this.inQuotes = false;
-          this.afterClosingQuote = true;
-          start = i;
-        } else {
-          if (c === QUOTE) {
-            this.field += text.slice(start, i);
-            this.quotePending = true;
-            start = i + 1;
-          } else if (c === LF) {
-            this.line++;
-          } else if (c === CR && text.charCodeAt(i + 1) !== LF) {
-            this.line++;
-          }
+        const next = this.quotedChar(text, i, c, start);
+        if (next !== CLOSED) {
+          start = next;
           continue;
         }
+        // The previous quote closed the field; c is handled outside quotes.
+        start = i;
       }
-      // Outside quotes.
-      if (c === this.delimiter) {
-        this.endField(text.slice(start, i));
-        start = i + 1;
-      } else if (c === LF || c === CR) {
-        this.endField(text.slice(start, i));
-        rows.push(this.endRow());
-        this.line++;
-        if (c === CR) this.pendingCr = true;
-        start = i + 1;
-      } else if (c === QUOTE) {
-        if (this.field === "" && start === i && !this.afterClosingQuote && !this.quotedField) {
-          this.inQuotes = true;
-          this.quotedField = true;
-          this.rowStarted = true;
-          start = i + 1;
-        } else if (this.afterClosingQuote) {
-          throw this.error(
-            "text after the closing quote of a field",
-            "Put the delimiter right after the quote.",
-          );
-        } else {
-          // A quote inside an unquoted field is kept as a character, as Python's csv module does.
-          this.rowStarted = true;
-        }
-      } else {
-        if (this.afterClosingQuote) {
-          throw this.error(
-            "text after the closing quote of a field",
-            "Put the delimiter right after the quote.",
-          );
-        }
-        this.rowStarted = true;
-      }
+      start = this.unquotedChar(text, i, c, start, rows);
     }
     if (this.inQuotes) {
       if (!this.quotePending) this.field += text.slice(start);
@@ -123,6 +76,54 @@ export class CsvParser {
       this.field += text.slice(start);
     }
     return rows;
+  }
+
+  /** Character `c` at `i` inside a quoted field: where the unconsumed run now starts, or CLOSED. */
+  private quotedChar(text: string, i: number, c: number, start: number): number {
+    if (this.quotePending) {
+      this.quotePending = false;
+      if (c === QUOTE) {
+        this.field += '"';
+        return i + 1;
+      }
+      this.inQuotes = false;
+      this.afterClosingQuote = true;
+      return CLOSED;
+    }
+    if (c === QUOTE) {
+      this.field += text.slice(start, i);
+      this.quotePending = true;
+      return i + 1;
+    }
+    if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) this.line++;
+    return start;
+  }
+
+  /** Character `c` at `i` outside quotes: ends fields and rows; returns where the unconsumed run starts. */
+  private unquotedChar(text: string, i: number, c: number, start: number, rows: CsvRow[]): number {
+    if (c === this.delimiter) {
+      this.endField(text.slice(start, i));
+      return i + 1;
+    }
+    if (c === LF || c === CR) {
+      this.endField(text.slice(start, i));
+      rows.push(this.endRow());
+      this.line++;
+      if (c === CR) this.pendingCr = true;
+      return i + 1;
+    }
+    if (c === QUOTE && this.field === "" && start === i && !this.afterClosingQuote && !this.quotedField) {
+      this.inQuotes = true;
+      this.quotedField = true;
+      this.rowStarted = true;
+      return i + 1;
+    }
+    if (this.afterClosingQuote) {
+      throw this.error("text after the closing quote of a field", "Put the delimiter right after the quote.");
+    }
+    // A quote inside an unquoted field is kept as a character, as Python's csv module does.
+    this.rowStarted = true;
+    return start;
   }
 
   /** Ends the input; returns the last row when the text did not end with a line break. */

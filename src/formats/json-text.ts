@@ -33,147 +33,175 @@ const WORD = /-?[A-Za-z_][A-Za-z0-9_]*/y;
 
 /** Parse JSON text (with Python's NaN/Infinity). `file` names the source in errors, `what` its content. */
 export function parseJsonText(text: string, file: string, what = "metrics"): ParsedJson {
-  const nonFinite: NonFiniteToken[] = [];
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const parser = new JsonTextParser(text, file, what);
+  const value = parser.parseValue([]);
+  parser.expectEnd();
+  return { value, nonFinite: parser.nonFinite };
+}
 
-  const where = (at: number): { line: number; column: number } => {
+/** A recursive-descent reader over one document; `pos` is the next character to read. */
+class JsonTextParser {
+  readonly nonFinite: NonFiniteToken[] = [];
+  private readonly text: string;
+  private readonly file: string;
+  private readonly what: string;
+  private pos: number;
+
+  // No parameter properties: scripts/demo.ts runs this file under Node's type stripping.
+  constructor(text: string, file: string, what: string) {
+    this.text = text;
+    this.file = file;
+    this.what = what;
+    this.pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  }
+
+  expectEnd(): void {
+    this.skipSpace();
+    if (this.pos < this.text.length)
+      this.fail(`unexpected ${this.describe(this.pos)} after the end of the document`);
+  }
+
+  parseValue(path: string[]): unknown {
+    this.skipSpace();
+    const c = this.text[this.pos];
+    if ((c === "{" || c === "[") && path.length >= MAX_NESTING) this.fail(tooDeepProblem());
+    if (c === "{") return this.parseObject(path);
+    if (c === "[") return this.parseList(path);
+    if (c === '"') return this.parseString();
+    return this.parseScalar(path);
+  }
+
+  private parseObject(path: string[]): Record<string, unknown> {
+    const { text } = this;
+    this.pos++;
+    const out: Record<string, unknown> = {};
+    this.skipSpace();
+    if (text[this.pos] === "}") {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipSpace();
+      if (text[this.pos] !== '"') this.fail(`expected a quoted key, found ${this.describe(this.pos)}`);
+      const keyAt = this.pos;
+      const key = this.parseString();
+      if (Object.hasOwn(out, key)) this.fail(`the key ${JSON.stringify(key)} appears twice`, keyAt);
+      this.skipSpace();
+      if (text[this.pos] !== ":")
+        this.fail(`expected ':' after the key ${JSON.stringify(key)}, found ${this.describe(this.pos)}`);
+      this.pos++;
+      // defineProperty: a key named "__proto__" must be data, not the prototype.
+      Object.defineProperty(out, key, {
+        value: this.parseValue([...path, key]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (this.endOfItem("}", "an object")) return out;
+    }
+  }
+
+  private parseList(path: string[]): unknown[] {
+    this.pos++;
+    const out: unknown[] = [];
+    this.skipSpace();
+    if (this.text[this.pos] === "]") {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.parseValue([...path, String(out.length)]));
+      if (this.endOfItem("]", "a list")) return out;
+    }
+  }
+
+  /** After an item: true at the closing bracket, false after a comma (another item follows). */
+  private endOfItem(close: "}" | "]", inside: string): boolean {
+    this.skipSpace();
+    const c = this.text[this.pos];
+    if (c === "," || c === close) {
+      this.pos++;
+      return c === close;
+    }
+    return this.fail(`expected ',' or '${close}' in ${inside}, found ${this.describe(this.pos)}`);
+  }
+
+  /** A number, true/false/null, or Python's NaN/Infinity/-Infinity (recorded with where it was). */
+  private parseScalar(path: string[]): unknown {
+    const { text } = this;
+    NUMBER.lastIndex = this.pos;
+    const number = NUMBER.exec(text);
+    if (number && !/[A-Za-z]/.test(text[NUMBER.lastIndex] ?? "")) {
+      this.pos = NUMBER.lastIndex;
+      return Number(number[0]);
+    }
+    WORD.lastIndex = this.pos;
+    const word = WORD.exec(text);
+    if (!word) return this.fail(`expected a value, found ${this.describe(this.pos)}`);
+    const token = word[0];
+    const at = this.pos;
+    this.pos = WORD.lastIndex;
+    if (token === "true") return true;
+    if (token === "false") return false;
+    if (token === "null") return null;
+    const nonFiniteValue = NON_FINITE[token];
+    if (nonFiniteValue !== undefined) {
+      this.nonFinite.push({ path, token, ...this.where(at) });
+      return nonFiniteValue;
+    }
+    return this.fail(`unexpected word ${JSON.stringify(token)}`, at);
+  }
+
+  private parseString(): string {
+    const { text } = this;
+    const start = this.pos;
+    this.pos++; // opening quote
+    while (this.pos < text.length) {
+      const c = text.charCodeAt(this.pos);
+      if (c === 92) this.pos += 2;
+      else if (c === 34) {
+        this.pos++;
+        try {
+          return JSON.parse(text.slice(start, this.pos)) as string;
+        } catch {
+          return this.fail("a bad escape or control character in a string", start);
+        }
+      } else if (c === 10) return this.fail("a line break inside a string", start);
+      else this.pos++;
+    }
+    return this.fail("an unterminated string", start);
+  }
+
+  private skipSpace(): void {
+    const { text } = this;
+    while (this.pos < text.length) {
+      const c = text.charCodeAt(this.pos);
+      if (c === 32 || c === 9 || c === 10 || c === 13) this.pos++;
+      else break;
+    }
+  }
+
+  private describe(at: number): string {
+    return at >= this.text.length ? "the end of the file" : JSON.stringify(this.text.slice(at, at + 12));
+  }
+
+  private where(at: number): { line: number; column: number } {
     let line = 1;
     let lineStart = 0;
     for (let i = 0; i < at; i++) {
-      if (text.charCodeAt(i) === 10) {
+      if (this.text.charCodeAt(i) === 10) {
         line++;
         lineStart = i + 1;
       }
     }
     return { line, column: at - lineStart + 1 };
-  };
-  const fail = (problem: string, at = pos): never => {
-    const { line, column } = where(at);
+  }
+
+  private fail(problem: string, at = this.pos): never {
+    const { line, column } = this.where(at);
     throw new ConfigurationError(
-      `${file}:${line}:${column}: not valid JSON: ${problem}. Fix the file so it is a JSON object of ${what}.`,
-      { file, line, column },
+      `${this.file}:${line}:${column}: not valid JSON: ${problem}. Fix the file so it is a JSON object of ${this.what}.`,
+      { file: this.file, line, column },
     );
-  };
-  const skipSpace = (): void => {
-    while (pos < text.length) {
-      const c = text.charCodeAt(pos);
-      if (c === 32 || c === 9 || c === 10 || c === 13) pos++;
-      else break;
-    }
-  };
-  const describe = (at: number): string =>
-    at >= text.length ? "the end of the file" : JSON.stringify(text.slice(at, at + 12));
-
-  const parseString = (): string => {
-    const start = pos;
-    pos++; // opening quote
-    while (pos < text.length) {
-      const c = text.charCodeAt(pos);
-      if (c === 92) pos += 2;
-      else if (c === 34) {
-        pos++;
-        try {
-          return JSON.parse(text.slice(start, pos)) as string;
-        } catch {
-          return fail("a bad escape or control character in a string", start);
-        }
-      } else if (c === 10) return fail("a line break inside a string", start);
-      else pos++;
-    }
-    return fail("an unterminated string", start);
-  };
-
-  const parseValue = (path: string[]): unknown => {
-    skipSpace();
-    const c = text[pos];
-    if ((c === "{" || c === "[") && path.length >= MAX_NESTING) fail(tooDeepProblem());
-    if (c === "{") {
-      pos++;
-      const out: Record<string, unknown> = {};
-      skipSpace();
-      if (text[pos] === "}") {
-        pos++;
-        return out;
-      }
-      for (;;) {
-        skipSpace();
-        if (text[pos] !== '"') fail(`expected a quoted key, found ${describe(pos)}`);
-        const keyAt = pos;
-        const key = parseString();
-        if (Object.hasOwn(out, key)) fail(`the key ${JSON.stringify(key)} appears twice`, keyAt);
-        skipSpace();
-        if (text[pos] !== ":")
-          fail(`expected ':' after the key ${JSON.stringify(key)}, found ${describe(pos)}`);
-        pos++;
-        // defineProperty: a key named "__proto__" must be data, not the prototype.
-        Object.defineProperty(out, key, {
-          value: parseValue([...path, key]),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-        skipSpace();
-        if (text[pos] === ",") {
-          pos++;
-          continue;
-        }
-        if (text[pos] === "}") {
-          pos++;
-          return out;
-        }
-        fail(`expected ',' or '}' in an object, found ${describe(pos)}`);
-      }
-    }
-    if (c === "[") {
-      pos++;
-      const out: unknown[] = [];
-      skipSpace();
-      if (text[pos] === "]") {
-        pos++;
-        return out;
-      }
-      for (;;) {
-        out.push(parseValue([...path, String(out.length)]));
-        skipSpace();
-        if (text[pos] === ",") {
-          pos++;
-          continue;
-        }
-        if (text[pos] === "]") {
-          pos++;
-          return out;
-        }
-        fail(`expected ',' or ']' in a list, found ${describe(pos)}`);
-      }
-    }
-    if (c === '"') return parseString();
-    NUMBER.lastIndex = pos;
-    const number = NUMBER.exec(text);
-    if (number && !/[A-Za-z]/.test(text[NUMBER.lastIndex] ?? "")) {
-      pos = NUMBER.lastIndex;
-      return Number(number[0]);
-    }
-    WORD.lastIndex = pos;
-    const word = WORD.exec(text);
-    if (word) {
-      const token = word[0];
-      const at = pos;
-      pos = WORD.lastIndex;
-      if (token === "true") return true;
-      if (token === "false") return false;
-      if (token === "null") return null;
-      const nonFiniteValue = NON_FINITE[token];
-      if (nonFiniteValue !== undefined) {
-        nonFinite.push({ path, token, ...where(at) });
-        return nonFiniteValue;
-      }
-      return fail(`unexpected word ${JSON.stringify(token)}`, at);
-    }
-    return fail(`expected a value, found ${describe(pos)}`);
-  };
-
-  const value = parseValue([]);
-  skipSpace();
-  if (pos < text.length) fail(`unexpected ${describe(pos)} after the end of the document`);
-  return { value, nonFinite };
+  }
 }

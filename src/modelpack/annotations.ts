@@ -4,7 +4,7 @@
 import { ConfigurationError } from "../formats/errors.ts";
 import { MetricValue, type RunRecord } from "../record/run-record.ts";
 
-export const ANNOTATION_PREFIX = "io.github.mlops-actions";
+const ANNOTATION_PREFIX = "io.github.mlops-actions";
 
 export const ANNOTATIONS = {
   source: "org.opencontainers.image.source",

@@ -4,7 +4,7 @@
 // in as bytes. The same inputs always give the same manifest bytes, so a re-run pushes the same digest.
 import { posix } from "node:path";
 import { ConfigurationError } from "../formats/errors.ts";
-import { sha256Digest } from "../registry/oci/index.ts";
+import { sha256Digest } from "../registry/oci/client.ts";
 import { ARTIFACT_MODEL_DIR, RUN_RECORD_FILE, type RunRecord } from "../record/run-record.ts";
 import { lineageAnnotations, lineageOf, type Lineage } from "./annotations.ts";
 import {
@@ -87,7 +87,7 @@ function bytesBlob(mediaType: string, bytes: Uint8Array, annotations?: Record<st
   };
 }
 
-export function descriptorOf(blob: Blob): Descriptor {
+function descriptorOf(blob: Blob): Descriptor {
   return {
     mediaType: blob.mediaType,
     digest: blob.digest,

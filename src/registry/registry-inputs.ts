@@ -3,13 +3,8 @@
 // the credential are the registry client's (src/registry/oci); this layer only reads the inputs, through
 // the reader the action passes, and the environment. publish-model defaults registry-url to ghcr.io/<owner>/<repo>; evaluate-gate has no
 // default (existing gates must not start calling GHCR), so it passes `defaultUrl: undefined`.
-import {
-  defaultDockerConfigPath,
-  parseRegistryUrl,
-  resolveCredentials,
-  type Credentials,
-  type RegistryLocation,
-} from "./oci/index.ts";
+import { defaultDockerConfigPath, resolveCredentials, type Credentials } from "./oci/credentials.ts";
+import { parseRegistryUrl, type RegistryLocation } from "./oci/location.ts";
 import { NotImplementedError } from "../formats/errors.ts";
 
 /** The slice of an action's input reader this module uses (src/lib/inputs.ts's Inputs fits it). */

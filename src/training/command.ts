@@ -2,7 +2,7 @@
 // output streamed live, the last lines kept for the error annotation, peak memory sampled from /proc,
 // the whole group killed on timeout, and the job's SIGINT/SIGTERM passed on to it. A process that left
 // the group (setsid, a double fork) is found afterwards by the mark in its environment and stopped too.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 
@@ -72,10 +72,8 @@ function groupResidentBytes(pgid: number): number | undefined {
 
 export function runCommand(options: CommandOptions): Promise<CommandResult> {
   const started = process.hrtime.bigint();
-  const tailSize = options.tailLines ?? 30;
   const grace = options.killGraceMs ?? 5000;
-  const tail: string[] = [];
-  let partial = "";
+  const tail = new OutputTail(options.tailLines ?? 30);
 
   const mark = randomBytes(16).toString("hex");
   const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", options.command], {
@@ -86,19 +84,94 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
   });
   const pgid = child.pid;
 
-  const keepTail = (chunk: Buffer): void => {
-    const lines = (partial + chunk.toString("utf8")).split(/\r?\n/);
-    partial = lines.pop() ?? "";
-    tail.push(...lines);
-    if (tail.length > tailSize) tail.splice(0, tail.length - tailSize);
-  };
   const onData = (chunk: Buffer): void => {
     options.onOutput(chunk);
-    keepTail(chunk);
+    tail.add(chunk);
   };
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
 
+  const memory = sampleGroupMemory(pgid);
+  const group = new GroupStopper(pgid, grace);
+
+  let timedOut = false;
+  const timeout =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          group.stop("SIGTERM");
+        }, options.timeoutMs);
+
+  let cancelledBy: NodeJS.Signals | null = null;
+  const unforward = forwardSignals((signal) => {
+    cancelledBy = signal;
+    group.stop(signal);
+  });
+  const escaped = stopLeftoversOnExit(child, pgid, mark, grace);
+  const cleanup = (): void => {
+    memory.stop();
+    if (timeout) clearTimeout(timeout);
+    group.clear();
+    unforward();
+  };
+
+  return new Promise((resolve, reject) => {
+    child.on("error", (error) => {
+      cleanup();
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      void escaped.then((stopped) => {
+        cleanup();
+        resolve({
+          exitCode: code ?? 128 + signalNumber(signal),
+          signal,
+          timedOut,
+          cancelledBy,
+          durationSeconds,
+          peakMemoryBytes: memory.peak(),
+          tail: tail.lines(),
+          escaped: stopped,
+        });
+      });
+    });
+  });
+}
+
+/** The last lines of the output, for the error message and the summary. */
+class OutputTail {
+  private readonly tail: string[] = [];
+  private readonly size: number;
+  private partial = "";
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  add(chunk: Buffer): void {
+    const lines = (this.partial + chunk.toString("utf8")).split(/\r?\n/);
+    this.partial = lines.pop() ?? "";
+    this.tail.push(...lines);
+    this.trim();
+  }
+
+  /** The tail with the unfinished last line, once the output has ended. */
+  lines(): string[] {
+    if (this.partial !== "") this.tail.push(this.partial);
+    this.partial = "";
+    this.trim();
+    return this.tail;
+  }
+
+  private trim(): void {
+    if (this.tail.length > this.size) this.tail.splice(0, this.tail.length - this.size);
+  }
+}
+
+/** Samples the process group's resident memory every 100 ms; the peak is what the run record reports. */
+function sampleGroupMemory(pgid: number | undefined): { peak(): number | undefined; stop(): void } {
   let peak: number | undefined;
   const sample = (): void => {
     if (pgid === undefined) return;
@@ -107,47 +180,66 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
   };
   const sampler = setInterval(sample, 100);
   sample();
+  return { peak: () => peak, stop: () => clearInterval(sampler) };
+}
 
-  let killTimer: NodeJS.Timeout | undefined;
-  const stopGroup = (signal: NodeJS.Signals): void => {
+/** Signals the whole process group, then SIGKILL after the grace period if it is still there. */
+class GroupStopper {
+  private killTimer: NodeJS.Timeout | undefined;
+  private readonly pgid: number | undefined;
+  private readonly grace: number;
+
+  constructor(pgid: number | undefined, grace: number) {
+    this.pgid = pgid;
+    this.grace = grace;
+  }
+
+  stop(signal: NodeJS.Signals): void {
+    const pgid = this.pgid;
     if (pgid === undefined) return;
     try {
       process.kill(-pgid, signal);
     } catch {
       return; // already gone
     }
-    killTimer ??= setTimeout(() => {
+    this.killTimer ??= setTimeout(() => {
       try {
         process.kill(-pgid, "SIGKILL");
       } catch {
         // already gone
       }
-    }, grace);
-  };
+    }, this.grace);
+  }
 
-  let timedOut = false;
-  const timeout =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          stopGroup("SIGTERM");
-        }, options.timeoutMs);
+  clear(): void {
+    if (this.killTimer) clearTimeout(this.killTimer);
+  }
+}
 
-  let cancelledBy: NodeJS.Signals | null = null;
-  const forward = (signal: NodeJS.Signals): void => {
-    cancelledBy = signal;
-    stopGroup(signal);
-  };
+/** The runner cancels a step with SIGINT, then SIGTERM: both go on to the command. Returns the undo. */
+function forwardSignals(forward: (signal: NodeJS.Signals) => void): () => void {
   const onSigint = (): void => forward("SIGINT");
   const onSigterm = (): void => forward("SIGTERM");
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigterm);
+  return () => {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigterm);
+  };
+}
 
-  // When the command's own process ends, whatever it left running in its group (a background job holding
-  // the output pipe open, say) is stopped too: otherwise 'close' would wait for it. Then every process
-  // that escaped the group but still carries the mark is stopped and named.
-  const escaped = new Promise<EscapedProcess[]>((resolveEscaped) => {
+/**
+ * When the command's own process ends, whatever it left running in its group (a background job holding
+ * the output pipe open, say) is stopped too: otherwise 'close' would wait for it. Then every process
+ * that escaped the group but still carries the mark is stopped and named.
+ */
+function stopLeftoversOnExit(
+  child: ChildProcess,
+  pgid: number | undefined,
+  mark: string,
+  grace: number,
+): Promise<EscapedProcess[]> {
+  return new Promise<EscapedProcess[]>((resolveEscaped) => {
     child.on("exit", () => {
       if (pgid !== undefined) {
         try {
@@ -159,39 +251,6 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       stopMarkedProcesses(mark, grace).then(resolveEscaped, () => resolveEscaped([]));
     });
   });
-
-  return new Promise((resolve, reject) => {
-    child.on("error", (error) => {
-      cleanup();
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      void escaped.then((stopped) => {
-        cleanup();
-        if (partial !== "") tail.push(partial);
-        if (tail.length > tailSize) tail.splice(0, tail.length - tailSize);
-        resolve({
-          exitCode: code ?? 128 + signalNumber(signal),
-          signal,
-          timedOut,
-          cancelledBy,
-          durationSeconds,
-          peakMemoryBytes: peak,
-          tail,
-          escaped: stopped,
-        });
-      });
-    });
-  });
-
-  function cleanup(): void {
-    clearInterval(sampler);
-    if (timeout) clearTimeout(timeout);
-    if (killTimer) clearTimeout(killTimer);
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigterm);
-  }
 }
 
 /** Processes (other than this one) whose environment holds `MLOPS_STEP_MARK=<mark>`, from /proc. */

@@ -3,7 +3,7 @@
 // definition for the writer (evaluate-gate) and the reader (publish-model's gate requirement).
 import * as z from "zod";
 
-export const GATE_CHECK_MARKER = "mlops-gate-check";
+const GATE_CHECK_MARKER = "mlops-gate-check";
 /** Check runs of the gate are named `mlops gate: <comment-key>`. */
 export const GATE_CHECK_NAME_PREFIX = "mlops gate: ";
 

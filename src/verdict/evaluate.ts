@@ -269,20 +269,62 @@ function describeNotNumber(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
+/** What every result of a rule repeats from the rule itself. */
+type RuleFields = Pick<RuleResult, "line" | "text" | "metric" | "comparator" | "severity">;
+
 function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
-  const { candidate, baseline } = context;
-  const base = {
+  const base: RuleFields = {
     line: rule.line,
     text: rule.text,
     metric: rule.metric,
     comparator: rule.comparator,
     severity: rule.severity,
   };
-  const actual = lookup(candidate, rule.metric);
   const where = `${context.rulesSource.name} line ${rule.line}`;
   const refs = referencedMetrics(rule.threshold);
-  const missing = [rule.metric, ...refs.candidate].find((name) => lookup(candidate, name) === undefined);
-  if (missing !== undefined && context.notNumbers.has(missing)) {
+  const noMetric = missingMetricResult(rule, context, refs.candidate, base, where);
+  if (noMetric !== undefined) return noMetric;
+  const actual = lookup(context.candidate, rule.metric) as Estimate;
+  const noBaseline = rule.usesBaseline
+    ? missingBaselineResult(rule, context, refs.baseline, base, where, actual)
+    : undefined;
+  if (noBaseline !== undefined) return noBaseline;
+  let threshold: Interval;
+  try {
+    threshold = evaluateExpression(rule.threshold, rule.metric, context.candidate, context.baseline);
+  } catch (error) {
+    if (!(error instanceof RuleProblem)) throw error;
+    return {
+      ...base,
+      status: "fail",
+      countsAs: "error",
+      actual,
+      message: `cannot compute the threshold: ${error.message} (rule on ${where})`,
+    };
+  }
+  const status = judge(rule.comparator, actual, threshold);
+  const comparison = `${describeInterval(actual)} ${rule.comparator} ${describeInterval(threshold)}`;
+  const message =
+    status === "inconclusive"
+      ? `inconclusive: ${comparison}: the outcome differs across the ${Math.round(0.95 * 100)}% interval`
+      : status === "pass"
+        ? comparison
+        : `${rule.metric} = ${describeInterval(actual)}, needs ${rule.comparator} ${describeInterval(threshold)}`;
+  return { ...base, status, countsAs: rule.severity, actual, threshold, message };
+}
+
+/** A failed result when the candidate lacks the rule's metric, or one its threshold names (undefined: all there). */
+function missingMetricResult(
+  rule: Rule,
+  context: RuleContext,
+  thresholdMetrics: readonly string[],
+  base: RuleFields,
+  where: string,
+): RuleResult | undefined {
+  const { candidate } = context;
+  const missing = [rule.metric, ...thresholdMetrics].find((name) => lookup(candidate, name) === undefined);
+  if (missing === undefined) return undefined;
+  if (context.notNumbers.has(missing)) {
     return {
       ...base,
       status: "fail",
@@ -290,66 +332,54 @@ function evaluateRule(rule: Rule, context: RuleContext): RuleResult {
       message: `metric '${missing}' is not a number (got ${describeNotNumber(context.notNumbers.get(missing))}) (rule on ${where}): write it as a number in the metrics file, or gate on another metric`,
     };
   }
-  if (missing !== undefined) {
-    const suggestion = suggestName(missing, candidate);
-    return {
-      ...base,
-      status: "fail",
-      countsAs: "error",
-      ...(actual === undefined ? {} : { actual: actual }),
-      message: `the candidate has no metric ${quote(missing)} (rule on ${where})${suggestion === undefined ? "" : `: did you mean ${quote(suggestion)}?`}`,
-    };
+  const actual = lookup(candidate, rule.metric);
+  const suggestion = suggestName(missing, candidate);
+  return {
+    ...base,
+    status: "fail",
+    countsAs: "error",
+    ...(actual === undefined ? {} : { actual: actual }),
+    message: `the candidate has no metric ${quote(missing)} (rule on ${where})${suggestion === undefined ? "" : `: did you mean ${quote(suggestion)}?`}`,
+  };
+}
+
+/**
+ * For a rule that compares with the baseline: skipped (or failed under require-baseline) when there is no
+ * baseline or it lacks a metric the rule needs; undefined when the baseline can be used.
+ */
+function missingBaselineResult(
+  rule: Rule,
+  context: RuleContext,
+  baselineMetrics: readonly string[],
+  base: RuleFields,
+  where: string,
+  actual: Estimate,
+): RuleResult | undefined {
+  const { baseline } = context;
+  let reason: string | undefined;
+  if (!context.baselineInput.available) reason = context.baselineInput.reason;
+  else {
+    const lacking = baselineMetrics
+      .map((name) => (name === "" ? rule.metric : name))
+      .find((name) => baseline === undefined || lookup(baseline, name) === undefined);
+    if (lacking !== undefined) reason = `the baseline has no metric ${quote(lacking)}`;
   }
-  const actualEstimate = actual as Estimate;
-  if (rule.usesBaseline) {
-    let reason: string | undefined;
-    if (!context.baselineInput.available) reason = context.baselineInput.reason;
-    else {
-      const lacking = refs.baseline
-        .map((name) => (name === "" ? rule.metric : name))
-        .find((name) => baseline === undefined || lookup(baseline, name) === undefined);
-      if (lacking !== undefined) reason = `the baseline has no metric ${quote(lacking)}`;
-    }
-    if (reason !== undefined) {
-      return context.requireBaseline
-        ? {
-            ...base,
-            status: "fail",
-            countsAs: "error",
-            actual: actualEstimate,
-            message: `no baseline: ${reason} (require-baseline is on; rule on ${where})`,
-          }
-        : {
-            ...base,
-            status: "skipped",
-            countsAs: rule.severity,
-            actual: actualEstimate,
-            message: `skipped: no baseline: ${reason}`,
-          };
-    }
-  }
-  let threshold: Interval;
-  try {
-    threshold = evaluateExpression(rule.threshold, rule.metric, candidate, baseline);
-  } catch (error) {
-    if (!(error instanceof RuleProblem)) throw error;
-    return {
-      ...base,
-      status: "fail",
-      countsAs: "error",
-      actual: actualEstimate,
-      message: `cannot compute the threshold: ${error.message} (rule on ${where})`,
-    };
-  }
-  const status = judge(rule.comparator, actualEstimate, threshold);
-  const comparison = `${describeInterval(actualEstimate)} ${rule.comparator} ${describeInterval(threshold)}`;
-  const message =
-    status === "inconclusive"
-      ? `inconclusive: ${comparison}: the outcome differs across the ${Math.round(0.95 * 100)}% interval`
-      : status === "pass"
-        ? comparison
-        : `${rule.metric} = ${describeInterval(actualEstimate)}, needs ${rule.comparator} ${describeInterval(threshold)}`;
-  return { ...base, status, countsAs: rule.severity, actual: actualEstimate, threshold, message };
+  if (reason === undefined) return undefined;
+  return context.requireBaseline
+    ? {
+        ...base,
+        status: "fail",
+        countsAs: "error",
+        actual,
+        message: `no baseline: ${reason} (require-baseline is on; rule on ${where})`,
+      }
+    : {
+        ...base,
+        status: "skipped",
+        countsAs: rule.severity,
+        actual,
+        message: `skipped: no baseline: ${reason}`,
+      };
 }
 
 function verdictOf(results: readonly RuleResult[]): Verdict {
@@ -402,16 +432,57 @@ function emptyCounts(): Record<RuleStatus, number> {
   return { pass: 0, fail: 0, inconclusive: 0, skipped: 0 };
 }
 
+function passedOver(runs: readonly PassedOverRun[] | undefined): { passedOver?: PassedOverRun[] } {
+  return runs?.length ? { passedOver: runs.map((run) => ({ ...run })) } : {};
+}
+
+/** What every candidate is measured against: the parsed rules, directions and baseline. */
+interface GatePlan {
+  failOn: FailOn;
+  requireBaseline: boolean;
+  rulesSource: TextSource;
+  rules: Rule[];
+  directions: DirectionResolver;
+  /** Metrics named by the rules, in rule order. */
+  gated: string[];
+  baseline: PreparedMetrics | undefined;
+  baselineRecord: RunRecord | undefined;
+}
+
 /**
  * Evaluates every candidate and returns the report. Throws ConfigurationError for malformed rules or
  * directions (naming line and column), for invalid metric values (naming the key), and InputError for
  * a rank-by metric no candidate has.
  */
-function passedOver(runs: readonly PassedOverRun[] | undefined): { passedOver?: PassedOverRun[] } {
-  return runs?.length ? { passedOver: runs.map((run) => ({ ...run })) } : {};
+export function evaluateGate(input: GateInput): GateReport {
+  const plan = planGate(input);
+  const notes: string[] = [];
+  if (plan.rules.length === 0)
+    notes.push("No rules were given: nothing is gated, so every candidate passes.");
+  const candidates = input.candidates.map((candidate) => evaluateCandidate(candidate, input.baseline, plan));
+  const report: GateReport = {
+    schema: GATE_REPORT_SCHEMA,
+    schemaVersion: GATE_REPORT_SCHEMA_VERSION,
+    verdict: "pass",
+    passed: true,
+    failOn: plan.failOn,
+    requireBaseline: plan.requireBaseline,
+    baseline: baselineSummary(input.baseline),
+    ...(input.policyFiles?.length ? { policyFiles: input.policyFiles.map((file) => ({ ...file })) } : {}),
+    candidates,
+    notes,
+  };
+  const championIndex = candidates.length > 1 ? rankCandidates(input, plan, report) : 0;
+  const champion = candidates[championIndex];
+  if (champion !== undefined) {
+    if (candidates.length > 1) champion.champion = true;
+    report.verdict = champion.verdict;
+    report.passed = champion.passed;
+  }
+  return report;
 }
 
-export function evaluateGate(input: GateInput): GateReport {
+function planGate(input: GateInput): GatePlan {
   const failOn = input.failOn ?? "error";
   if (!FAIL_ON_VALUES.includes(failOn)) {
     throw new InputError(
@@ -426,146 +497,147 @@ export function evaluateGate(input: GateInput): GateReport {
       "evaluate-gate got no candidates: give a run record or metrics file in 'candidate'.",
     );
   }
-  const requireBaseline = input.requireBaseline ?? false;
   const rulesSource = sourceOf("rules", input.rulesFile);
   const rules = parseRules(input.rules, rulesSource);
   const directions = new DirectionResolver(
     parseDirections(input.directions ?? "", sourceOf("directions", input.directionsFile)),
     rules,
   );
-  const gated = [...new Set(rules.map((rule) => rule.metric))];
   const baselineInput = input.baseline;
-  const baseline = baselineInput.available
-    ? prepareMetrics(baselineInput.metrics, `the baseline (${baselineInput.description})`)
-    : undefined;
-  const baselineRecord = baselineInput.available ? baselineInput.record : undefined;
-  const notes: string[] = [];
-  if (rules.length === 0) notes.push("No rules were given: nothing is gated, so every candidate passes.");
-
-  const candidates: CandidateReport[] = input.candidates.map((candidateInput) => {
-    const prepared = prepareMetrics(candidateInput.metrics, `candidate ${quote(candidateInput.label)}`);
-    const context: RuleContext = {
-      candidate: prepared,
-      baseline,
-      baselineInput,
-      requireBaseline,
-      rulesSource,
-      notNumbers: new Map(
-        (candidateInput.ignored ?? candidateInput.record?.ignoredMetrics ?? []).map((item) => [
-          item.name,
-          item.value,
-        ]),
-      ),
-    };
-    const results = rules.map((rule) => evaluateRule(rule, context));
-    const counts = emptyCounts();
-    for (const result of results) counts[result.status]++;
-    const verdict = verdictOf(results);
-    const report: CandidateReport = {
-      label: candidateInput.label,
-      model: candidateInput.record?.model.name ?? candidateInput.model ?? candidateInput.label,
-      verdict,
-      passed: verdictPasses(verdict, failOn),
-      champion: false,
-      counts,
-      rules: results,
-      metrics: metricRows(prepared, baseline, gated, directions),
-      links: { ...candidateInput.links },
-      params: paramsDiff(candidateInput.record, baselineRecord),
-      data: dataDiff(candidateInput.record, baselineRecord),
-      environment: environmentDiff(candidateInput.record, baselineRecord),
-      curves: learningCurves(
-        candidateInput.record?.history?.steps ?? candidateInput.steps,
-        baselineRecord,
-        gated,
-      ),
-    };
-    const code = codeContext(candidateInput.record);
-    if (code !== undefined) report.code = code;
-    return report;
-  });
-
-  const report: GateReport = {
-    schema: GATE_REPORT_SCHEMA,
-    schemaVersion: GATE_REPORT_SCHEMA_VERSION,
-    verdict: "pass",
-    passed: true,
+  return {
     failOn,
-    requireBaseline,
+    requireBaseline: input.requireBaseline ?? false,
+    rulesSource,
+    rules,
+    directions,
+    gated: [...new Set(rules.map((rule) => rule.metric))],
     baseline: baselineInput.available
-      ? {
-          available: true,
-          description: baselineInput.description,
-          ...(baselineInput.record === undefined ? {} : { model: baselineInput.record.model.name }),
-          ...(baselineInput.record === undefined ? {} : { code: codeContext(baselineInput.record) }),
-          links: { ...baselineInput.links },
-          ...passedOver(baselineInput.passedOver),
-        }
-      : {
-          available: false,
-          description: `no baseline: ${baselineInput.reason}`,
-          reason: baselineInput.reason,
-          links: {},
-          ...passedOver(baselineInput.passedOver),
-        },
-    ...(input.policyFiles?.length ? { policyFiles: input.policyFiles.map((file) => ({ ...file })) } : {}),
-    candidates,
-    notes,
+      ? prepareMetrics(baselineInput.metrics, `the baseline (${baselineInput.description})`)
+      : undefined,
+    baselineRecord: baselineInput.available ? baselineInput.record : undefined,
   };
+}
 
-  let championIndex = 0;
-  if (candidates.length > 1) {
-    const rankMetric = input.rankBy ?? gated[0];
-    if (rankMetric === undefined) {
-      throw new ConfigurationError(
-        "Several candidates need a metric to rank them by: set 'rank-by', or give at least one rule (the first gated metric ranks them).",
-      );
-    }
-    const resolved = directions.resolve(rankMetric);
-    report.rankBy = { metric: rankMetric, direction: resolved.direction, directionSource: resolved.source };
-    const values = input.candidates.map(
-      (_, index) => candidates[index]?.metrics.find((row) => row.name === rankMetric)?.candidate?.value,
-    );
-    if (values.every((value) => value === undefined)) {
-      if (input.rankBy !== undefined) {
-        throw new InputError(
-          "rank-by",
-          input.rankBy,
-          "names a metric that no candidate has",
-          "Name one of the candidates' metrics (dotted names, as in the report).",
-        );
-      }
-      notes.push(
-        `No candidate has the metric ${quote(rankMetric)} they are ranked by: they keep their input order.`,
-      );
-    }
-    const sign = resolved.direction === "higher" ? -1 : 1;
-    const order = candidates
-      .map((_, index) => index)
-      .sort((a, b) => {
-        const va = values[a];
-        const vb = values[b];
-        if (va === undefined || vb === undefined)
-          return va === undefined ? (vb === undefined ? a - b : 1) : -1;
-        return va === vb ? a - b : sign * (va - vb);
-      });
-    order.forEach((candidateIndex, place) => {
-      const candidate = candidates[candidateIndex];
-      if (candidate === undefined) return;
-      candidate.rank = place + 1;
-      const value = values[candidateIndex];
-      if (value !== undefined) candidate.rankValue = value;
-      else notes.push(`Candidate ${quote(candidate.label)} has no metric ${quote(rankMetric)}: ranked last.`);
-    });
-    // The champion is the best-ranked candidate the gate lets through; if none passes, the best-ranked.
-    championIndex = order.find((index) => candidates[index]?.passed === true) ?? order[0] ?? 0;
-    report.champion = championIndex;
-  }
-  const champion = candidates[championIndex];
-  if (champion !== undefined) {
-    if (candidates.length > 1) champion.champion = true;
-    report.verdict = champion.verdict;
-    report.passed = champion.passed;
-  }
+function evaluateCandidate(
+  candidateInput: CandidateInput,
+  baselineInput: BaselineInput,
+  plan: GatePlan,
+): CandidateReport {
+  const { baseline, baselineRecord, gated } = plan;
+  const prepared = prepareMetrics(candidateInput.metrics, `candidate ${quote(candidateInput.label)}`);
+  const context: RuleContext = {
+    candidate: prepared,
+    baseline,
+    baselineInput,
+    requireBaseline: plan.requireBaseline,
+    rulesSource: plan.rulesSource,
+    notNumbers: new Map(
+      (candidateInput.ignored ?? candidateInput.record?.ignoredMetrics ?? []).map((item) => [
+        item.name,
+        item.value,
+      ]),
+    ),
+  };
+  const results = plan.rules.map((rule) => evaluateRule(rule, context));
+  const counts = emptyCounts();
+  for (const result of results) counts[result.status]++;
+  const verdict = verdictOf(results);
+  const report: CandidateReport = {
+    label: candidateInput.label,
+    model: candidateInput.record?.model.name ?? candidateInput.model ?? candidateInput.label,
+    verdict,
+    passed: verdictPasses(verdict, plan.failOn),
+    champion: false,
+    counts,
+    rules: results,
+    metrics: metricRows(prepared, baseline, gated, plan.directions),
+    links: { ...candidateInput.links },
+    params: paramsDiff(candidateInput.record, baselineRecord),
+    data: dataDiff(candidateInput.record, baselineRecord),
+    environment: environmentDiff(candidateInput.record, baselineRecord),
+    curves: learningCurves(
+      candidateInput.record?.history?.steps ?? candidateInput.steps,
+      baselineRecord,
+      gated,
+    ),
+  };
+  const code = codeContext(candidateInput.record);
+  if (code !== undefined) report.code = code;
   return report;
+}
+
+function baselineSummary(baselineInput: BaselineInput): GateReport["baseline"] {
+  return baselineInput.available
+    ? {
+        available: true,
+        description: baselineInput.description,
+        ...(baselineInput.record === undefined ? {} : { model: baselineInput.record.model.name }),
+        ...(baselineInput.record === undefined ? {} : { code: codeContext(baselineInput.record) }),
+        links: { ...baselineInput.links },
+        ...passedOver(baselineInput.passedOver),
+      }
+    : {
+        available: false,
+        description: `no baseline: ${baselineInput.reason}`,
+        reason: baselineInput.reason,
+        links: {},
+        ...passedOver(baselineInput.passedOver),
+      };
+}
+
+/**
+ * Ranks several candidates by the rank-by metric (default: the first gated one), setting each one's rank
+ * and the report's rankBy and champion; returns the champion's index: the best-ranked candidate the gate
+ * lets through, or the best-ranked if none passes.
+ */
+function rankCandidates(input: GateInput, plan: GatePlan, report: GateReport): number {
+  const { candidates, notes } = report;
+  const rankMetric = input.rankBy ?? plan.gated[0];
+  if (rankMetric === undefined) {
+    throw new ConfigurationError(
+      "Several candidates need a metric to rank them by: set 'rank-by', or give at least one rule (the first gated metric ranks them).",
+    );
+  }
+  const resolved = plan.directions.resolve(rankMetric);
+  report.rankBy = { metric: rankMetric, direction: resolved.direction, directionSource: resolved.source };
+  const values = input.candidates.map(
+    (_, index) => candidates[index]?.metrics.find((row) => row.name === rankMetric)?.candidate?.value,
+  );
+  if (values.every((value) => value === undefined)) {
+    if (input.rankBy !== undefined) {
+      throw new InputError(
+        "rank-by",
+        input.rankBy,
+        "names a metric that no candidate has",
+        "Name one of the candidates' metrics (dotted names, as in the report).",
+      );
+    }
+    notes.push(
+      `No candidate has the metric ${quote(rankMetric)} they are ranked by: they keep their input order.`,
+    );
+  }
+  const order = rankOrder(values, resolved.direction === "higher" ? -1 : 1);
+  order.forEach((candidateIndex, place) => {
+    const candidate = candidates[candidateIndex];
+    if (candidate === undefined) return;
+    candidate.rank = place + 1;
+    const value = values[candidateIndex];
+    if (value !== undefined) candidate.rankValue = value;
+    else notes.push(`Candidate ${quote(candidate.label)} has no metric ${quote(rankMetric)}: ranked last.`);
+  });
+  const championIndex = order.find((index) => candidates[index]?.passed === true) ?? order[0] ?? 0;
+  report.champion = championIndex;
+  return championIndex;
+}
+
+/** Indexes, best first (sign -1: higher is better); missing values last, ties in input order. */
+function rankOrder(values: readonly (number | undefined)[], sign: number): number[] {
+  return values
+    .map((_, index) => index)
+    .sort((a, b) => {
+      const va = values[a];
+      const vb = values[b];
+      if (va === undefined || vb === undefined) return va === undefined ? (vb === undefined ? a - b : 1) : -1;
+      return va === vb ? a - b : sign * (va - vb);
+    });
 }

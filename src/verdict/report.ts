@@ -79,12 +79,16 @@ const RuleResultSchema = z.object({
 export type RuleResult = z.infer<typeof RuleResultSchema>;
 
 const ChangeSchema = z.enum(["better", "worse", "same"]);
-export type Change = z.infer<typeof ChangeSchema>;
+
+/** A metric's direction and what decided it: in every metric row and in the ranking. */
+const directionFields = { direction: DirectionSchema, directionSource: DirectionSourceSchema };
+
+/** A verdict and whether it is allowed under fail-on (the step fails when false): per candidate and overall. */
+const verdictFields = { verdict: VerdictSchema, passed: z.boolean() };
 
 const MetricRowSchema = z.object({
   name: text,
-  direction: DirectionSchema,
-  directionSource: DirectionSourceSchema,
+  ...directionFields,
   /** Whether a rule gates this metric (gated rows come first, in rule order). */
   gated: z.boolean(),
   candidate: EstimateSchema.optional(),
@@ -139,8 +143,7 @@ const CandidateReportSchema = z.object({
   label: text,
   /** The run record's model name, else the label. */
   model: text,
-  verdict: VerdictSchema,
-  passed: z.boolean(),
+  ...verdictFields,
   /** 1-based place on the leaderboard (several candidates only). */
   rank: z.number().int().optional(),
   /** The value ranked by (several candidates only; absent when the candidate lacks the metric). */
@@ -195,24 +198,19 @@ const BaselineInfoSchema = z.object({
   /** Newer runs whose artifacts were not taken as the baseline, and why. */
   passedOver: PassedOverSchema.optional(),
 });
-export type BaselineInfo = z.infer<typeof BaselineInfoSchema>;
 
 export const GateReportSchema = z.object({
   schema: z.literal(GATE_REPORT_SCHEMA),
   schemaVersion: z.literal(GATE_REPORT_SCHEMA_VERSION),
-  /** The champion's verdict (the only candidate's, with one). */
-  verdict: VerdictSchema,
-  /** Whether the verdict is allowed under fail-on: the step fails when false. */
-  passed: z.boolean(),
+  /** The champion's verdict (the only candidate's, with one), and whether fail-on lets it pass. */
+  ...verdictFields,
   failOn: FailOnSchema,
   requireBaseline: z.boolean(),
   baseline: BaselineInfoSchema,
   /** Pull request events: where the rules and directions files were read from (absent otherwise). */
   policyFiles: z.array(PolicyFileSourceSchema).optional(),
   /** Several candidates: the metric and direction they are ranked by. */
-  rankBy: z
-    .object({ metric: text, direction: DirectionSchema, directionSource: DirectionSourceSchema })
-    .optional(),
+  rankBy: z.object({ metric: text, ...directionFields }).optional(),
   /** Index into `candidates` of the champion (several candidates only). */
   champion: z.number().int().nonnegative().optional(),
   candidates: z.array(CandidateReportSchema),

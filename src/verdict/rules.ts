@@ -18,6 +18,9 @@ import type { SyntaxProblem, TextSource, Token } from "./syntax.ts";
 export type Comparator = ">=" | ">" | "<=" | "<" | "==" | "!=";
 export type Severity = "error" | "warn";
 export type ArithmeticOperator = "+" | "-" | "*" | "/";
+/** One precedence level each, lowest first. */
+const ADDITIVE: readonly ArithmeticOperator[] = ["+", "-"];
+const MULTIPLICATIVE: readonly ArithmeticOperator[] = ["*", "/"];
 
 export type Expression =
   | { kind: "number"; value: number; text: string; column: number }
@@ -125,24 +128,26 @@ class RuleParser {
   }
 
   private parseExpression(): Expression {
-    let left = this.parseTerm();
-    for (;;) {
-      const token = this.peek();
-      if (token.kind !== "operator" || (token.text !== "+" && token.text !== "-")) return left;
-      this.next();
-      const right = this.parseTerm();
-      left = { kind: "binary", operator: token.text, left, right, column: token.column };
-    }
+    return this.parseLeftAssociative(ADDITIVE, () => this.parseTerm());
   }
 
   private parseTerm(): Expression {
-    let left = this.parseUnary();
+    return this.parseLeftAssociative(MULTIPLICATIVE, () => this.parseUnary());
+  }
+
+  /** operand (operator operand)*, grouped from the left: a - b - c is (a - b) - c. */
+  private parseLeftAssociative(
+    operators: readonly ArithmeticOperator[],
+    parseOperand: () => Expression,
+  ): Expression {
+    let left = parseOperand();
     for (;;) {
       const token = this.peek();
-      if (token.kind !== "operator" || (token.text !== "*" && token.text !== "/")) return left;
+      const operator = operators.find((op) => token.kind === "operator" && token.text === op);
+      if (operator === undefined) return left;
       this.next();
-      const right = this.parseUnary();
-      left = { kind: "binary", operator: token.text, left, right, column: token.column };
+      const right = parseOperand();
+      left = { kind: "binary", operator, left, right, column: token.column };
     }
   }
 

@@ -58,120 +58,130 @@ function describeChar(char: string): string {
 export function tokenizeLine(text: string): Token[] {
   const tokens: Token[] = [];
   let index = 0;
-  const at = (offset = 0): string => text[index + offset] ?? "";
   while (index < text.length) {
-    const char = at();
-    const column = index + 1;
+    const char = text[index] ?? "";
     if (char === " " || char === "\t") {
       index++;
       continue;
     }
     if (char === "#") break;
-    if (NAME_START.test(char)) {
-      let end = index + 1;
-      while (end < text.length) {
-        const next = text[end] ?? "";
-        if (NAME_PART.test(next)) end++;
-        else if (next === "." && NAME_PART.test(text[end + 1] ?? "")) end += 2;
-        else break;
-      }
-      tokens.push({ kind: "name", text: text.slice(index, end), column });
-      index = end;
-      continue;
-    }
-    if (DIGIT.test(char) || (char === "." && DIGIT.test(at(1)))) {
-      const match = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(index));
-      const literal = match?.[0] ?? char;
-      const after = text[index + literal.length] ?? "";
-      if (after === "%") {
-        throw new LineSyntaxError(
-          index + literal.length + 1,
-          `percent signs are not supported (is ${literal}% absolute or relative?): write ${Number(literal) / 100} for an absolute amount, or e.g. baseline * ${1 - Number(literal) / 100} for a relative one`,
-        );
-      }
-      if (/[A-Za-z_]/.test(after)) {
-        throw new LineSyntaxError(
-          index + literal.length + 1,
-          /[eE]/.test(after)
-            ? `incomplete exponent in number ${quote(text.slice(index, index + literal.length + 1))}: write e.g. 1e-3`
-            : `unexpected ${quote(after)} right after the number ${literal}: metric names start with a letter or _ (quote other names: "3${after}")`,
-        );
-      }
-      if (after === ".")
-        throw new LineSyntaxError(index + literal.length + 1, `malformed number ${quote(literal + after)}`);
-      tokens.push({ kind: "number", text: literal, column });
-      index += literal.length;
-      continue;
-    }
-    if (char === '"') {
-      let value = "";
-      let end = index + 1;
-      for (;;) {
-        if (end >= text.length) {
-          throw new LineSyntaxError(column, 'unterminated quoted name: add the closing "');
-        }
-        const next = text[end] ?? "";
-        if (next === "\\") {
-          const escaped = text[end + 1] ?? "";
-          if (escaped !== '"' && escaped !== "\\") {
-            throw new LineSyntaxError(
-              end + 1,
-              `unknown escape ${quote("\\" + escaped)} in a quoted name: only \\" and \\\\ are escapes`,
-            );
-          }
-          value += escaped;
-          end += 2;
-          continue;
-        }
-        if (next === '"') break;
-        value += next;
-        end++;
-      }
-      if (value === "") throw new LineSyntaxError(column, 'empty quoted name ""');
-      tokens.push({ kind: "quoted", text: value, column });
-      index = end + 1;
-      continue;
-    }
-    const two = text.slice(index, index + 2);
-    if (two === ">=" || two === "<=" || two === "==" || two === "!=") {
-      tokens.push({ kind: "comparator", text: two, column });
-      index += 2;
-      continue;
-    }
-    if (two === "=>" || two === "=<") {
-      throw new LineSyntaxError(
-        column,
-        `unknown comparator ${quote(two)}: did you mean ${two === "=>" ? ">=" : "<="}?`,
-      );
-    }
-    if (char === ">" || char === "<") {
-      tokens.push({ kind: "comparator", text: char, column });
-      index++;
-      continue;
-    }
-    if (char === "=")
-      throw new LineSyntaxError(column, 'a single "=" is not a comparator: use == for equality, or >= / <=');
-    if (char === "!")
-      throw new LineSyntaxError(column, '"!" on its own is not an operator: use != for "not equal"');
-    const unicode = UNICODE_COMPARATORS[char];
-    if (unicode !== undefined) throw new LineSyntaxError(column, `use ${unicode} instead of ${quote(char)}`);
-    if (char === "+" || char === "-" || char === "*" || char === "/") {
-      if (two === "**") throw new LineSyntaxError(column, "there is no power operator **: multiply instead");
-      tokens.push({ kind: "operator", text: char, column });
-      index++;
-      continue;
-    }
-    if (char === "(" || char === ")" || char === ":" || char === ".") {
-      const kind = char === "(" ? "lparen" : char === ")" ? "rparen" : char === ":" ? "colon" : "dot";
-      tokens.push({ kind, text: char, column });
-      index++;
-      continue;
-    }
-    const hint = char === "'" || char === "`" ? ": quote names with double quotes" : "";
-    throw new LineSyntaxError(column, `unexpected character ${describeChar(char)}${hint}`);
+    const read = readToken(text, index, char);
+    tokens.push(read.token);
+    index = read.next;
   }
   tokens.push({ kind: "end", text: "", column: index + 1 });
   return tokens;
+}
+
+/** One token starting at `index`, and where the next one may start. */
+interface ReadToken {
+  token: Token;
+  next: number;
+}
+
+function readToken(text: string, index: number, char: string): ReadToken {
+  if (NAME_START.test(char)) return readName(text, index);
+  if (DIGIT.test(char) || (char === "." && DIGIT.test(text[index + 1] ?? ""))) return readNumber(text, index);
+  if (char === '"') return readQuoted(text, index);
+  return readSymbol(text, index, char);
+}
+
+/** A metric name: letters, digits, _ and dots between them. */
+function readName(text: string, index: number): ReadToken {
+  let end = index + 1;
+  while (end < text.length) {
+    const next = text[end] ?? "";
+    if (NAME_PART.test(next)) end++;
+    else if (next === "." && NAME_PART.test(text[end + 1] ?? "")) end += 2;
+    else break;
+  }
+  return { token: { kind: "name", text: text.slice(index, end), column: index + 1 }, next: end };
+}
+
+function readNumber(text: string, index: number): ReadToken {
+  const match = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(index));
+  const literal = match?.[0] ?? text[index] ?? "";
+  const after = text[index + literal.length] ?? "";
+  if (after === "%") {
+    throw new LineSyntaxError(
+      index + literal.length + 1,
+      `percent signs are not supported (is ${literal}% absolute or relative?): write ${Number(literal) / 100} for an absolute amount, or e.g. baseline * ${1 - Number(literal) / 100} for a relative one`,
+    );
+  }
+  if (/[A-Za-z_]/.test(after)) {
+    throw new LineSyntaxError(
+      index + literal.length + 1,
+      /[eE]/.test(after)
+        ? `incomplete exponent in number ${quote(text.slice(index, index + literal.length + 1))}: write e.g. 1e-3`
+        : `unexpected ${quote(after)} right after the number ${literal}: metric names start with a letter or _ (quote other names: "3${after}")`,
+    );
+  }
+  if (after === ".")
+    throw new LineSyntaxError(index + literal.length + 1, `malformed number ${quote(literal + after)}`);
+  return { token: { kind: "number", text: literal, column: index + 1 }, next: index + literal.length };
+}
+
+/** A "quoted name", with \" and \\ as its only escapes. */
+function readQuoted(text: string, index: number): ReadToken {
+  const column = index + 1;
+  let value = "";
+  let end = index + 1;
+  for (;;) {
+    if (end >= text.length) {
+      throw new LineSyntaxError(column, 'unterminated quoted name: add the closing "');
+    }
+    const next = text[end] ?? "";
+    if (next === "\\") {
+      const escaped = text[end + 1] ?? "";
+      if (escaped !== '"' && escaped !== "\\") {
+        throw new LineSyntaxError(
+          end + 1,
+          `unknown escape ${quote("\\" + escaped)} in a quoted name: only \\" and \\\\ are escapes`,
+        );
+      }
+      value += escaped;
+      end += 2;
+      continue;
+    }
+    if (next === '"') break;
+    value += next;
+    end++;
+  }
+  if (value === "") throw new LineSyntaxError(column, 'empty quoted name ""');
+  return { token: { kind: "quoted", text: value, column }, next: end + 1 };
+}
+
+/** Comparators, operators and punctuation; the near misses people type get an error naming the fix. */
+function readSymbol(text: string, index: number, char: string): ReadToken {
+  const column = index + 1;
+  const two = text.slice(index, index + 2);
+  if (two === ">=" || two === "<=" || two === "==" || two === "!=") {
+    return { token: { kind: "comparator", text: two, column }, next: index + 2 };
+  }
+  if (two === "=>" || two === "=<") {
+    throw new LineSyntaxError(
+      column,
+      `unknown comparator ${quote(two)}: did you mean ${two === "=>" ? ">=" : "<="}?`,
+    );
+  }
+  if (char === ">" || char === "<")
+    return { token: { kind: "comparator", text: char, column }, next: index + 1 };
+  if (char === "=")
+    throw new LineSyntaxError(column, 'a single "=" is not a comparator: use == for equality, or >= / <=');
+  if (char === "!")
+    throw new LineSyntaxError(column, '"!" on its own is not an operator: use != for "not equal"');
+  const unicode = UNICODE_COMPARATORS[char];
+  if (unicode !== undefined) throw new LineSyntaxError(column, `use ${unicode} instead of ${quote(char)}`);
+  if (char === "+" || char === "-" || char === "*" || char === "/") {
+    if (two === "**") throw new LineSyntaxError(column, "there is no power operator **: multiply instead");
+    return { token: { kind: "operator", text: char, column }, next: index + 1 };
+  }
+  if (char === "(" || char === ")" || char === ":" || char === ".") {
+    const kind = char === "(" ? "lparen" : char === ")" ? "rparen" : char === ":" ? "colon" : "dot";
+    return { token: { kind, text: char, column }, next: index + 1 };
+  }
+  const hint = char === "'" || char === "`" ? ": quote names with double quotes" : "";
+  throw new LineSyntaxError(column, `unexpected character ${describeChar(char)}${hint}`);
 }
 
 /** How a token reads in a message. */

@@ -10,8 +10,8 @@ import { ConfigurationError } from "../formats/errors.ts";
 import { httpStatus, needsPermission } from "../formats/github-errors.ts";
 import { AUTO_VERSION } from "./version-names.ts";
 
-export const CLAIM_SCHEMA = "mlops-actions/version-claim";
-export const CLAIM_REF_PREFIX = "refs/tags/mlops/";
+const CLAIM_SCHEMA = "mlops-actions/version-claim";
+const CLAIM_REF_PREFIX = "refs/tags/mlops/";
 
 /** The slice of Octokit (GitHubClient) claims need; tests pass a real client against the GitHub double. */
 export interface ClaimsGitHub {
@@ -79,7 +79,7 @@ export interface ClaimResult {
   claim: Claim;
 }
 
-export function claimRef(model: string, version: string): string {
+function claimRef(model: string, version: string): string {
   return `${CLAIM_REF_PREFIX}${model}/${version}`;
 }
 

@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createModelResolver } from "../../src/actions/deploy/resolver.ts";
 import { publishModelPack } from "../../src/actions/publish-model/publish-oci.ts";
-import { buildModelPack } from "../../src/modelpack/index.ts";
-import { createOciClient, parseRegistryUrl, repositoryFor } from "../../src/registry/oci/index.ts";
+import { buildModelPack } from "../../src/modelpack/artifact.ts";
+import { createOciClient } from "../../src/registry/oci/client.ts";
+import { parseRegistryUrl, repositoryFor } from "../../src/registry/oci/location.ts";
 import { connectTestRegistry, uniqueRepository } from "../../testing/services/registry/index.ts";
 import { publishableRecord } from "../../testing/fixtures/publishable-record.ts";
 

@@ -11,14 +11,16 @@ import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { evaluateGate } from "../../src/verdict/evaluate.ts";
+import { ANNOTATIONS } from "../../src/modelpack/annotations.ts";
 import {
-  ANNOTATIONS,
   MODEL_ARTIFACT_TYPE,
   MODEL_CONFIG_MEDIA_TYPE,
   OCI_MANIFEST_MEDIA_TYPE,
-  readModelPackManifest,
-} from "../../src/modelpack/index.ts";
-import { createOciClient, parseRegistryUrl, type Credentials } from "../../src/registry/oci/index.ts";
+} from "../../src/modelpack/media-types.ts";
+import { readModelPackManifest } from "../../src/modelpack/reader.ts";
+import { createOciClient } from "../../src/registry/oci/client.ts";
+import { type Credentials } from "../../src/registry/oci/credentials.ts";
+import { parseRegistryUrl } from "../../src/registry/oci/location.ts";
 import { killGroup } from "../../testing/rig/housekeeping.ts";
 import { runAction, type ActionResult } from "../../testing/rig/index.ts";
 import type { GitHubDouble } from "../../testing/services/github/index.ts";

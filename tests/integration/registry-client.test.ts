@@ -10,17 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/formats/errors.ts";
-import {
-  CredentialError,
-  createOciClient,
-  parseRegistryUrl,
-  RegistryAccessError,
-  repositoryFor,
-  resolveCredentials,
-  sha256Digest,
-  type Credentials,
-  type OciClient,
-} from "../../src/registry/oci/index.ts";
+import { CredentialError } from "../../src/registry/oci/auth.ts";
+import { createOciClient, sha256Digest, type OciClient } from "../../src/registry/oci/client.ts";
+import { resolveCredentials, type Credentials } from "../../src/registry/oci/credentials.ts";
+import { RegistryAccessError } from "../../src/registry/oci/errors.ts";
+import { parseRegistryUrl, repositoryFor } from "../../src/registry/oci/location.ts";
 import {
   connectTestRegistry,
   startTestRegistry,

@@ -26,6 +26,13 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** True when the text, once comments are gone, is nothing but `export … from` statements. */
+function onlyReExports(text: string): boolean {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const rest = code.replace(/export\s+(?:type\s+)?(?:\*|\{[^}]*\})\s+from\s+["'][^"']+["'];?/g, "");
+  return code.trim() !== "" && rest.trim() === "";
+}
+
 /** "src/actions/train-model/x.ts" -> "actions/train-model"; "src/verdict/x.ts" -> "verdict". */
 function folderOf(path: string): string {
   const parts = relative(SRC, path).split(sep);
@@ -119,6 +126,21 @@ describe("src/ layering", () => {
   it("keeps src/lib plumbing: it imports src/formats and packages, no domain folder or action", () => {
     const wrong = from(LIB).filter((i) => i.folder !== undefined && i.folder !== LIB && i.folder !== FORMATS);
     expect(wrong.map(describeImport)).toEqual([]);
+  });
+
+  it("has no barrels: an index.ts outside src/actions defines something, it does not only re-export", () => {
+    const barrels = sourceFiles(SRC)
+      .filter(
+        (file) => file.endsWith(`${sep}index.ts`) && !relative(SRC, file).startsWith(`${ACTIONS}${sep}`),
+      )
+      .filter((file) => onlyReExports(readFileSync(file, "utf8")))
+      .map((file) => relative(SRC, file));
+    expect(barrels).toEqual([]);
+  });
+
+  it("tells a barrel from a module that defines something", () => {
+    expect(onlyReExports('// a\nexport * from "./a.ts";\nexport { b, type C } from "./b.ts";\n')).toBe(true);
+    expect(onlyReExports('import { b } from "./b.ts";\nexport const TABLE = { b };\n')).toBe(false);
   });
 
   it("lets no action import another action", () => {

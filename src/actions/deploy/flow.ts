@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { waitHealthy, type HealthOptions } from "../../deploy-checks/health.ts";
 import { runLoadTest, type LoadSpec } from "../../deploy-checks/load.ts";
 import { runSmokeTests, type SmokeRequest } from "../../deploy-checks/smoke.ts";
-import type { DeployTarget, TargetOutcome } from "../../deploy-targets/index.ts";
+import type { DeployTarget, TargetOutcome } from "../../deploy-targets/target.ts";
 import { currentDeployment } from "../../deployments/current.ts";
 import { cut, STATUS_DESCRIPTION_LIMIT, type DeploymentsApi } from "../../deployments/github.ts";
 import {

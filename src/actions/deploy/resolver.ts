@@ -5,8 +5,10 @@ import { mkdir } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize } from "node:path";
 import { ConfigurationError } from "../../formats/errors.ts";
 import type { ModelRef, ModelResolver, ResolvedModel } from "../../deployments/model-ref.ts";
-import { ANNOTATIONS, readModelPackManifest } from "../../modelpack/index.ts";
-import { createOciClient, repositoryFor, type OciClient } from "../../registry/oci/index.ts";
+import { ANNOTATIONS } from "../../modelpack/annotations.ts";
+import { readModelPackManifest } from "../../modelpack/reader.ts";
+import { createOciClient, type OciClient } from "../../registry/oci/client.ts";
+import { repositoryFor } from "../../registry/oci/location.ts";
 import { registryCredentials, type RegistryInputs } from "../../registry/registry-inputs.ts";
 
 export function createModelResolver(

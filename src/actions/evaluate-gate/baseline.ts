@@ -11,7 +11,7 @@ import { assertArtifactsSupported } from "../../lib/artifacts.ts";
 import { firstLine, isPermissionDenied, needsPermission } from "../../formats/github-errors.ts";
 import { currentDeployment, type CurrentDeployment } from "../../deployments/current.ts";
 import { restDeploymentReads } from "../../deployments/rest-reads.ts";
-import type { RegistryLocation } from "../../registry/oci/index.ts";
+import type { RegistryLocation } from "../../registry/oci/location.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { runUrl } from "../../lib/run-context.ts";
 import { readRunRecord } from "../../record/record-io.ts";

@@ -119,7 +119,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
   };
 }
 
-export function parseBaseline(value: string): BaselineSpec {
+function parseBaseline(value: string): BaselineSpec {
   const fix = "Use auto, none, file:<path>, branch:<name>, run:<id> or registry:<model>@<alias|version>.";
   if (value === "auto" || value === "none") return { kind: value };
   const match = /^(file|branch|run|registry):(.+)$/.exec(value);

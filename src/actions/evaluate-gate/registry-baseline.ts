@@ -6,16 +6,13 @@ import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { registryCredentials, type RegistryInputs } from "../../registry/registry-inputs.ts";
-import { readModelPackManifest, runRecordLayer } from "../../modelpack/index.ts";
+import { readModelPackManifest, runRecordLayer } from "../../modelpack/reader.ts";
 import { readRunRecord } from "../../record/record-io.ts";
 import { RUN_RECORD_FILE } from "../../record/run-record.ts";
-import {
-  createOciClient,
-  CredentialError,
-  RegistryAccessError,
-  repositoryFor,
-  type RegistryLocation,
-} from "../../registry/oci/index.ts";
+import { CredentialError } from "../../registry/oci/auth.ts";
+import { createOciClient } from "../../registry/oci/client.ts";
+import { RegistryAccessError } from "../../registry/oci/errors.ts";
+import { repositoryFor, type RegistryLocation } from "../../registry/oci/location.ts";
 import type { ResolvedBaseline } from "./baseline.ts";
 
 export interface RegistryBaselineContext {

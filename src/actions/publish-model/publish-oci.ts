@@ -6,14 +6,11 @@
 //   4. aliases last, each moved to the version's manifest.
 // A run killed anywhere leaves at most untagged blobs; the re-run finds its claim and completes it.
 import { ConfigurationError } from "../../formats/errors.ts";
-import {
-  ANNOTATIONS,
-  layerFilepath,
-  OCI_MANIFEST_MEDIA_TYPE,
-  readModelPackManifest,
-  type ModelPack,
-} from "../../modelpack/index.ts";
-import type { OciClient } from "../../registry/oci/index.ts";
+import { ANNOTATIONS } from "../../modelpack/annotations.ts";
+import { type ModelPack } from "../../modelpack/artifact.ts";
+import { layerFilepath, OCI_MANIFEST_MEDIA_TYPE } from "../../modelpack/media-types.ts";
+import { readModelPackManifest } from "../../modelpack/reader.ts";
+import type { OciClient } from "../../registry/oci/client.ts";
 
 export interface PublishProgress {
   info(message: string): void;

@@ -5,29 +5,27 @@ import { join } from "node:path";
 import * as core from "@actions/core";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { pipfileHash, poetryContentHashes, unpinnedRequirements } from "../../python-env/lockfile-checks.ts";
-import type { ProjectLayout } from "../../python-env/managers.ts";
+import { managerSpec, type LockfileCheck, type ProjectLayout } from "../../python-env/managers.ts";
 import { PY_VALUE_SCRIPT, UnhashableValue, type PyValue } from "../../python-env/python-json.ts";
 import { capture } from "./processes.ts";
+
+/** The check each manager's spec names (its `lockfileCheck`). */
+const LOCKFILE_CHECKS: Record<
+  LockfileCheck,
+  (layout: ProjectLayout, cwd: string, python: string | undefined) => Promise<void> | void
+> = {
+  "requirements-in": (layout, cwd) => checkRequirementsIn(layout.requirements, cwd),
+  "pipfile-lock": (_layout, cwd, python) => checkPipfileLock(cwd, python),
+  "poetry-lock": (_layout, cwd, python) => checkPoetryLock(cwd, python),
+};
 
 export async function checkLockfile(
   layout: ProjectLayout,
   cwd: string,
   python: string | undefined,
 ): Promise<void> {
-  switch (layout.manager) {
-    case "pip":
-      checkRequirementsIn(layout.requirements, cwd);
-      return;
-    case "pipenv":
-      await checkPipfileLock(cwd, python);
-      return;
-    case "poetry":
-      await checkPoetryLock(cwd, python);
-      return;
-    case "uv": // `uv sync --locked` checks uv.lock against pyproject.toml itself.
-    case "micromamba": // environment.yml is both manifest and pin list.
-      return;
-  }
+  const check = managerSpec(layout.manager).lockfileCheck;
+  if (check !== undefined) await LOCKFILE_CHECKS[check](layout, cwd, python);
 }
 
 function checkRequirementsIn(requirements: readonly string[], cwd: string): void {

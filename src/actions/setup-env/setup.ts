@@ -23,6 +23,7 @@ import {
   detectProject,
   findOnPath,
   managerNotInstalled,
+  managerSpec,
   type Manager,
   type ProjectLayout,
 } from "../../python-env/managers.ts";
@@ -65,10 +66,12 @@ export async function setupEnvironment(inputs: SetupEnvInputs): Promise<SetupEnv
   ]) {
     checkedFile(name, join(cwd, name), inputs.pathRoots);
   }
+  const spec = managerSpec(layout.manager);
   core.info(`Manager: ${layout.manager} (${layout.lockfiles.join(", ")}).`);
-  const tool = layout.manager === "pip" ? undefined : requireTool(layout.manager, layout.lockfiles[0] ?? "");
+  const tool =
+    spec.installHint === undefined ? undefined : requireTool(layout.manager, layout.lockfiles[0] ?? "");
 
-  const interpreter = layout.manager === "micromamba" ? undefined : await findInterpreter(inputs, cwd);
+  const interpreter = spec.usesInterpreter ? await findInterpreter(inputs, cwd) : undefined;
   if (interpreter) core.info(`Python ${interpreter.version} at ${interpreter.path}.`);
   await checkLockfile(layout, cwd, interpreter?.path);
 
@@ -77,7 +80,7 @@ export async function setupEnvironment(inputs: SetupEnvInputs): Promise<SetupEnv
     "mlops-setup-env",
     slug(inputs.workingDirectoryName),
   );
-  const environmentPath = join(root, layout.manager === "micromamba" ? "env" : "venv");
+  const environmentPath = join(root, spec.environmentDir);
   const identity: EnvironmentIdentity = {
     os: process.env.RUNNER_OS ?? platform(),
     arch: process.env.RUNNER_ARCH ?? arch(),
@@ -117,14 +120,13 @@ export async function setupEnvironment(inputs: SetupEnvInputs): Promise<SetupEnv
   }
 
   core.addPath(join(environmentPath, "bin"));
-  if (layout.manager === "micromamba") core.exportVariable("CONDA_PREFIX", environmentPath);
-  else core.exportVariable("VIRTUAL_ENV", environmentPath);
+  core.exportVariable(spec.activateVariable, environmentPath);
 
   const dataCacheHit = inputs.dataPaths.length > 0 ? await dataCache(inputs, cwd, inputs.cache) : false;
   return { pythonPath, cacheHit, envDigest, dataCacheHit, manager: layout.manager };
 }
 
-function requireTool(manager: Exclude<Manager, "pip">, file: string): string {
+function requireTool(manager: Manager, file: string): string {
   const found = findOnPath(manager, process.env.PATH ?? "", isExecutable);
   if (found === undefined) throw managerNotInstalled(manager, `it has ${file}`);
   return found;
@@ -246,25 +248,17 @@ async function downloadDir(
   cwd: string,
   tool: string | undefined,
 ): Promise<string | undefined> {
-  const ask = async (command: string, args: string[]): Promise<string | undefined> => {
-    const result = await capture(command, args, { cwd }).catch(() => undefined);
-    const dir = result?.code === 0 ? result.stdout.trim().split("\n").pop()?.trim() : undefined;
-    return dir === "" ? undefined : dir;
-  };
-  switch (manager) {
-    case "pip":
-    case "pipenv":
-      // pip's own setting (PIP_CACHE_DIR, pip.conf) decides; Debian's /usr/bin/python3 -m pip answers too.
-      return process.env.PIP_NO_CACHE_DIR
-        ? undefined
-        : ((await ask("python3", ["-m", "pip", "cache", "dir"])) ?? join(root, "pip-cache"));
-    case "poetry":
-      return ask(tool ?? "poetry", ["config", "cache-dir"]);
-    case "uv":
-      return ask(tool ?? "uv", ["cache", "dir"]);
-    case "micromamba":
-      return join(root, "pkgs");
+  const { query, fallback, disabledBy } = managerSpec(manager).downloadCache;
+  if (disabledBy !== undefined && process.env[disabledBy]) return undefined;
+  let dir: string | undefined;
+  if (query !== undefined) {
+    // python3 -m pip: pip's own setting (PIP_CACHE_DIR, pip.conf) decides; Debian's /usr/bin/python3 answers too.
+    const command = query.command === "tool" ? (tool ?? manager) : "python3";
+    const result = await capture(command, [...query.args], { cwd }).catch(() => undefined);
+    const answer = result?.code === 0 ? result.stdout.trim().split("\n").pop()?.trim() : undefined;
+    dir = answer === "" ? undefined : answer;
   }
+  return dir ?? (fallback === undefined ? undefined : join(root, fallback));
 }
 
 async function install(
@@ -279,7 +273,8 @@ async function install(
     downloadDir: string | undefined;
   },
 ): Promise<void> {
-  const { cwd, environmentPath, interpreter, tool } = where;
+  const { cwd, environmentPath, interpreter } = where;
+  const spec = managerSpec(layout.manager);
   await rm(environmentPath, { recursive: true, force: true });
   const bin = join(environmentPath, "bin");
   const env: NodeJS.ProcessEnv = {
@@ -288,74 +283,38 @@ async function install(
     PATH: `${bin}:${process.env.PATH ?? ""}`,
     PIP_DISABLE_PIP_VERSION_CHECK: "1",
   };
-  if (where.downloadDir && (layout.manager === "pip" || layout.manager === "pipenv"))
-    env.PIP_CACHE_DIR = where.downloadDir;
-  const python = join(bin, "python");
+  const cacheVariable = spec.downloadCache.variable;
+  if (where.downloadDir && cacheVariable !== undefined) env[cacheVariable] = where.downloadDir;
 
-  if (layout.manager !== "uv" && layout.manager !== "micromamba") {
-    if (interpreter === undefined) throw new Error("a venv needs an interpreter");
-    const venvArgs = [
-      "-m",
-      "venv",
-      ...(inputs.systemSitePackages ? ["--system-site-packages"] : []),
-      environmentPath,
-    ];
-    await step(interpreter.path, venvArgs, cwd, env, () =>
-      interpreter.path.startsWith("/usr/bin/")
-        ? " Debian and Ubuntu's Python needs the python3-venv package for 'python -m venv': apt-get install python3-venv."
-        : "",
-    );
-  }
-  const extra = inputs.extraArgs;
-  switch (layout.manager) {
-    case "pip": {
-      const args = ["-m", "pip", "install"];
-      if (layout.requirements.length === 0) args.push(".");
-      for (const file of layout.requirements) args.push("-r", file);
-      await step(python, [...args, ...extra], cwd, env);
-      return;
-    }
-    case "pipenv":
-      // --deploy: pipenv itself refuses a Pipfile.lock that is out of date.
-      await step(tool ?? "pipenv", ["install", "--deploy", ...extra], cwd, {
-        ...env,
-        PIPENV_VERBOSITY: "-1",
-      });
-      return;
-    case "poetry":
-      await step(tool ?? "poetry", ["install", "--no-interaction", ...extra], cwd, env);
-      return;
-    case "uv":
-      if (interpreter === undefined) throw new Error("uv needs an interpreter");
-      await step(
-        tool ?? "uv",
-        ["sync", "--locked", "--python", interpreter.path, ...extra],
-        cwd,
-        {
-          ...env,
-          UV_PROJECT_ENVIRONMENT: environmentPath,
-          ...(where.downloadDir ? { UV_CACHE_DIR: where.downloadDir } : {}),
-        },
-        () => " If uv says the lockfile needs to be updated, run 'uv lock' and commit uv.lock.",
-      );
-      return;
-    case "micromamba":
-      await step(
-        tool ?? "micromamba",
-        [
-          "create",
-          "--yes",
-          "--prefix",
-          environmentPath,
-          "--file",
-          layout.lockfiles[0] ?? "environment.yml",
-          ...extra,
-        ],
-        cwd,
-        { ...env, ...(where.downloadDir ? { CONDA_PKGS_DIRS: where.downloadDir } : {}) },
-      );
-      return;
-  }
+  if (spec.environment === "venv")
+    await makeVenv(interpreter, inputs.systemSitePackages, environmentPath, cwd, env);
+  const command = spec.install({
+    python: join(bin, "python"),
+    tool: where.tool ?? layout.manager,
+    interpreter: interpreter?.path,
+    environmentPath,
+    lockfiles: layout.lockfiles,
+    requirements: layout.requirements,
+    extraArgs: inputs.extraArgs,
+  });
+  const hint = command.hint;
+  await step(command.command, command.args, cwd, { ...env, ...command.env }, () => hint ?? "");
+}
+
+async function makeVenv(
+  interpreter: Interpreter | undefined,
+  systemSitePackages: boolean,
+  environmentPath: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  if (interpreter === undefined) throw new Error("a venv needs an interpreter");
+  const venvArgs = ["-m", "venv", ...(systemSitePackages ? ["--system-site-packages"] : []), environmentPath];
+  await step(interpreter.path, venvArgs, cwd, env, () =>
+    interpreter.path.startsWith("/usr/bin/")
+      ? " Debian and Ubuntu's Python needs the python3-venv package for 'python -m venv': apt-get install python3-venv."
+      : "",
+  );
 }
 
 async function step(

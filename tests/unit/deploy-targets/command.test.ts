@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CommandTarget } from "../../../src/deploy-targets/command.ts";
+import { commandTarget } from "../../../src/deploy-targets/command.ts";
 import { createTarget, targetName } from "../../../src/deploy-targets/index.ts";
 import type { DeployRequest } from "../../../src/deploy-targets/target.ts";
 
@@ -21,7 +21,7 @@ const request: DeployRequest = {
 };
 const dir = mkdtempSync(join(tmpdir(), "deploy-command-"));
 const target = (command: string, timeoutMs?: number) =>
-  new CommandTarget({
+  commandTarget({
     command,
     cwd: dir,
     env: { PATH: process.env.PATH, GITHUB_OUTPUT: "/x", ACTIONS_RUNTIME_TOKEN: "t" },

@@ -3,20 +3,12 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import {
-  ANNOTATIONS,
-  buildModelPack,
-  classifyLayer,
-  isModelFileLayer,
-  modelFormat,
-  parseLineage,
-  readModelPackManifest,
-  runRecordLayer,
-  modelCardLayer,
-  type ModelPackInput,
-} from "../../../src/modelpack/index.ts";
+import { ANNOTATIONS, parseLineage } from "../../../src/modelpack/annotations.ts";
+import { buildModelPack, modelFormat, type ModelPackInput } from "../../../src/modelpack/artifact.ts";
+import { classifyLayer, isModelFileLayer } from "../../../src/modelpack/media-types.ts";
+import { readModelPackManifest, runRecordLayer, modelCardLayer } from "../../../src/modelpack/reader.ts";
 import { ConfigurationError } from "../../../src/formats/errors.ts";
-import { sha256Digest } from "../../../src/registry/oci/index.ts";
+import { sha256Digest } from "../../../src/registry/oci/client.ts";
 import { publishableRecord, sha256Hex } from "../../../testing/fixtures/publishable-record.ts";
 
 const SCHEMA_FILE = join(import.meta.dirname, "../../../schemas/modelpack/config-schema.json");

@@ -44,7 +44,7 @@ describe("detectProject", () => {
   it("says which files it looked for when there are none", () => {
     expect(() => detectProject(["train.py"])).toThrow(ConfigurationError);
     expect(() => detectProject(["train.py"])).toThrow(
-      /uv\.lock, poetry\.lock, Pipfile\.lock, environment\.yml/,
+      /uv\.lock, poetry\.lock, Pipfile\.lock, Pipfile, environment\.yml/,
     );
   });
 });

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerConfigCredentials, resolveCredentials } from "../../../src/registry/oci/index.ts";
+import { dockerConfigCredentials, resolveCredentials } from "../../../src/registry/oci/credentials.ts";
 import {
   credentialHelper,
   type CredentialHelperFixture,

@@ -4,13 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../../src/formats/errors.ts";
-import {
-  dockerConfigCredentials,
-  parseChallenge,
-  parseRegistryUrl,
-  repositoryFor,
-  resolveCredentials,
-} from "../../../src/registry/oci/index.ts";
+import { parseChallenge } from "../../../src/registry/oci/auth.ts";
+import { dockerConfigCredentials, resolveCredentials } from "../../../src/registry/oci/credentials.ts";
+import { parseRegistryUrl, repositoryFor } from "../../../src/registry/oci/location.ts";
 
 describe("parseRegistryUrl", () => {
   it.each([

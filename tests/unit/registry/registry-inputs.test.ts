@@ -9,7 +9,7 @@ import {
   parseRegistryInputs,
   registryCredentials,
 } from "../../../src/registry/registry-inputs.ts";
-import { repositoryFor } from "../../../src/registry/oci/index.ts";
+import { repositoryFor } from "../../../src/registry/oci/location.ts";
 
 const inputs = (values: Record<string, string>) => new Inputs((name) => values[name] ?? "");
 
