@@ -90,9 +90,11 @@ export class WebhookTarget implements DeployTarget {
     const attempts = this.options.attempts ?? 5;
     let delay = this.options.backoffMs ?? 500;
     let last = "";
+    let tried = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) break;
+      tried = attempt;
       try {
         const response = await fetch(this.options.url, {
           method: "POST",
@@ -126,7 +128,7 @@ export class WebhookTarget implements DeployTarget {
       delay *= 2;
     }
     throw new TargetFailed(
-      `The webhook ${this.options.url} did not take the deploy within ${attempts} attempts and ${this.options.timeoutMs / 1000} s (last: ${last}).`,
+      `The webhook ${this.options.url} did not take the deploy within ${tried} attempt(s) and webhook-timeout (${this.options.timeoutMs / 1000} s) (last: ${last}).`,
     );
   }
 
