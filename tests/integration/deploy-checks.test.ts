@@ -213,42 +213,68 @@ async function expectRolledBack(result: ActionResult, version: string, environme
   github.assertNoViolations();
 }
 
-function smokeFile(name: string): string {
+/** The digit-zero inference request, with `expect` and optionally the outputs asked for. */
+function smokeFile(name: string, expect: object, outputs?: string[]): string {
   const file = join(scratch, `${name}.yml`);
+  const tensor = { name: "input-0", shape: [1, 64], datatype: "FP32", data: DIGIT_ZERO };
   const infer = {
     name: "predict a zero",
     method: "POST",
     path: `/v2/models/${MODEL}/infer`,
-    body: { id: "smoke", inputs: [{ name: "input-0", shape: [1, 64], datatype: "FP32", data: DIGIT_ZERO }] },
-    expect: {
-      status: 200,
-      json: { model_name: MODEL, "outputs.0.name": "predict", "outputs.0.datatype": "INT64" },
-      schema: {
-        type: "object",
-        required: ["model_name", "model_version", "outputs"],
-        properties: { outputs: { type: "array", minItems: 1 } },
-      },
+    body: {
+      id: "smoke",
+      inputs: [tensor],
+      ...(outputs ? { outputs: outputs.map((o) => ({ name: o })) } : {}),
     },
+    expect,
   };
-  const metadata = { name: "metadata", path: `/v2/models/${MODEL}`, expect: { status: 200 } };
-  writeFileSync(file, JSON.stringify({ requests: [infer, metadata] }));
+  writeFileSync(file, JSON.stringify({ requests: [infer] }));
   return file;
 }
 
+/** One kind of expectation each; v1 (the classifier) meets all three, the regressor none. */
+const MISMATCHES = [
+  {
+    kind: "status",
+    // LinearRegression has no predict_proba: the server answers 500 "inference failed".
+    smoke: () => smokeFile("smoke-status", { status: 200 }, ["predict", "predict_proba"]),
+    reason: /Smoke test 1 \(predict a zero\) failed: status 500, expected 200/,
+  },
+  {
+    kind: "JSON field",
+    smoke: () => smokeFile("smoke-json", { json: { model_name: MODEL, "outputs.0.datatype": "INT64" } }),
+    reason: /outputs\.0\.datatype is "FP64", expected "INT64"/,
+  },
+  {
+    kind: "JSON Schema",
+    smoke: () =>
+      smokeFile("smoke-schema", {
+        schema: {
+          type: "object",
+          required: ["outputs"],
+          properties: { outputs: { items: { properties: { data: { items: { type: "integer" } } } } } },
+        },
+      }),
+    reason: /schema: \/outputs\/0\/data\/0: expected integer, got number/,
+  },
+];
+
 describe("deploy's checks and target failures against examples/serving", () => {
-  it("a smoke-test mismatch (a regressor answers FP64 where INT64 labels are expected) fails and rolls back", async () => {
-    const environment = "smoke-mismatch";
-    const smoke = { "smoke-test": smokeFile(environment) };
-    await baseline(environment, smoke);
-    const result = await deploy("regressor", environment, smoke);
-    await expectRolledBack(result, "regressor", environment, /outputs\.0\.datatype/);
-    expect(result.outputs["failure-reason"]).toMatch(/INT64/);
-    expect(result.summary).toMatch(/smoke/);
-  }, 300_000);
+  it.each(MISMATCHES)(
+    "a smoke-test mismatch ($kind not met: a regressor where a classifier belongs) fails and rolls back",
+    async ({ kind, smoke, reason }) => {
+      const environment = `smoke-${kind.replace(/\W+/g, "-").toLowerCase()}`;
+      const inputs = { "smoke-test": smoke() };
+      await baseline(environment, inputs);
+      const result = await deploy("regressor", environment, inputs);
+      await expectRolledBack(result, "regressor", environment, reason);
+    },
+    300_000,
+  );
 
   it("a load test over budget: the version that adds 500 ms fails a 100 ms p95 and rolls back; v1 passes 2 s", async () => {
     const environment = "load-budget";
-    const smoke = smokeFile(environment);
+    const smoke = smokeFile(environment, { status: 200, json: { "outputs.0.datatype": "INT64" } });
     const load = (p95: number) => ({
       "smoke-test": smoke,
       "load-test": `requests: 20\nconcurrency: 4\np95-ms: ${p95}\nmax-error-rate: 0`,
