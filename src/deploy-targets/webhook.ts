@@ -117,7 +117,11 @@ export class WebhookTarget implements DeployTarget {
           );
         }
         if (!RETRIED(response.status)) {
-          throw new TargetFailed(`The webhook ${this.options.url} refused the deploy: ${last}.`);
+          const hint =
+            response.status === 401 || response.status === 403
+              ? " Check that 'webhook-secret' is the secret the receiver verifies with."
+              : "";
+          throw new TargetFailed(`The webhook ${this.options.url} refused the deploy: ${last}.${hint}`);
         }
       } catch (error) {
         if (error instanceof TargetFailed) throw error;

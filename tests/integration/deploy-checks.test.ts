@@ -154,6 +154,12 @@ function deploy(version: string, environment: string, inputs: Record<string, str
 
 const log = (result: ActionResult) => `${result.stdout}\n${result.stderr}`;
 
+const errors = (result: ActionResult) =>
+  result.annotations
+    .filter((a) => a.level === "error")
+    .map((a) => a.message)
+    .join("\n");
+
 const served = async () =>
   (await (await fetch(`${stack.front}/v2/models/${MODEL}`)).json()) as { version?: string; digest?: string };
 
@@ -295,6 +301,7 @@ describe("deploy's checks and target failures against examples/serving", () => {
     expect(result.exitCode, log(result)).toBe(1);
     expect(result.outputs["failure-reason"]).toMatch(/refused the deploy: HTTP 401/);
     expect(result.outputs["failure-reason"]).toMatch(/signature/);
+    expect(errors(result)).toMatch(/Check that 'webhook-secret' is the secret the receiver verifies with/);
     expect(`${result.stdout}${result.stderr}${JSON.stringify(result.annotations)}`).not.toContain(wrong);
     const last = deploymentOf(result)?.statuses.at(-1);
     expect(last?.state).toBe("failure");

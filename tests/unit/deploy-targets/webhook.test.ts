@@ -195,7 +195,7 @@ describe("WebhookTarget against a local receiver", () => {
     routes.set("POST /ok2", (_q, res) => res.writeHead(200).end());
     const wrong = webhookKey(`whsec_${randomBytes(32).toString("base64")}`);
     await expect(target("/ok2", { key: wrong }).deploy(request)).rejects.toThrow(
-      /refused the deploy: HTTP 401/,
+      /refused the deploy: HTTP 401: bad signature\. Check that 'webhook-secret' is the secret the receiver verifies with/,
     );
     expect(received.filter((r) => r.path === "/ok2")).toEqual([expect.objectContaining({ verified: false })]);
   });
