@@ -1,7 +1,9 @@
 // The webhook target: one signed POST (Standard Webhooks) to the user's deploy receiver. 5xx, 408, 429,
 // network failures and attempt timeouts are retried with backoff under the same webhook-id (the
-// receiver's idempotency key); a 202 names a status URL that is polled until it reports an end or the
-// `webhook-timeout` passes. The body never holds a token.
+// receiver's idempotency key) — unless the 5xx carries the receiver's own 'failed' verdict. A 409 replay
+// naming our own webhook-id is read as the state of the deploy that id started. A 202 names a status
+// URL that is polled until it reports an end or the `webhook-timeout` passes. The body never holds a
+// token.
 import { setTimeout as sleep } from "node:timers/promises";
 import { failureText, keepLast } from "../deploy-checks/http.ts";
 import { newWebhookId, signedHeaders } from "./standard-webhooks.ts";
@@ -88,9 +90,11 @@ export class WebhookTarget implements DeployTarget {
     const attempts = this.options.attempts ?? 5;
     let delay = this.options.backoffMs ?? 500;
     let last = "";
+    let tried = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) break;
+      tried = attempt;
       try {
         const response = await fetch(this.options.url, {
           method: "POST",
@@ -99,10 +103,25 @@ export class WebhookTarget implements DeployTarget {
           signal: AbortSignal.timeout(Math.min(this.options.attemptTimeoutMs ?? 30_000, left)),
         });
         const text = await response.text();
-        if (response.ok) return { status: response.status, headers: response.headers, json: parseJson(text) };
+        const answer = { status: response.status, headers: response.headers, json: parseJson(text) };
+        if (response.ok) return answer;
+        const own = ownDeploy(answer, id);
+        if (own) return own;
+        const verdict = statusOf(answer.json);
         last = `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`;
+        // A 5xx whose body is the receiver's own 'failed' verdict is an answer, not an outage: a retry
+        // under the same webhook-id would only be refused as a replay (409) and hide the reason.
+        if (RETRIED(response.status) && verdict.state && FAILED_STATES.has(verdict.state)) {
+          throw new TargetFailed(
+            `The deploy receiver reported '${verdict.state}' (HTTP ${response.status})${verdict.message}.`,
+          );
+        }
         if (!RETRIED(response.status)) {
-          throw new TargetFailed(`The webhook ${this.options.url} refused the deploy: ${last}.`);
+          const hint =
+            response.status === 401 || response.status === 403
+              ? " Check that 'webhook-secret' is the secret the receiver verifies with."
+              : "";
+          throw new TargetFailed(`The webhook ${this.options.url} refused the deploy: ${last}.${hint}`);
         }
       } catch (error) {
         if (error instanceof TargetFailed) throw error;
@@ -113,7 +132,7 @@ export class WebhookTarget implements DeployTarget {
       delay *= 2;
     }
     throw new TargetFailed(
-      `The webhook ${this.options.url} did not take the deploy within ${attempts} attempts and ${this.options.timeoutMs / 1000} s (last: ${last}).`,
+      `The webhook ${this.options.url} did not take the deploy within ${tried} attempt(s) and webhook-timeout (${this.options.timeoutMs / 1000} s) (last: ${last}).`,
     );
   }
 
@@ -125,12 +144,7 @@ export class WebhookTarget implements DeployTarget {
         const response = await fetch(statusUrl, {
           signal: AbortSignal.timeout(Math.max(1, Math.min(10_000, deadline - Date.now()))),
         });
-        const json = parseJson(await response.text()) as StatusBody | undefined;
-        // `status`/`message`, or `state`/`reason` as examples/serving's receiver names them.
-        const rawState = json?.status ?? json?.state;
-        const rawMessage = json?.message ?? json?.reason;
-        const state = typeof rawState === "string" ? rawState.toLowerCase() : undefined;
-        const message = typeof rawMessage === "string" && rawMessage ? `: ${rawMessage}` : "";
+        const { state, message } = statusOf(parseJson(await response.text()));
         if (response.ok && state && DONE_STATES.has(state))
           return { detail: `202, then ${state} at ${statusUrl} (webhook-id ${id})` };
         if (state && FAILED_STATES.has(state))
@@ -148,12 +162,39 @@ export class WebhookTarget implements DeployTarget {
   }
 }
 
+/** A status body's state and message: `status`/`message`, or `state`/`reason` as examples/serving names them. */
+function statusOf(json: unknown): { state: string | undefined; message: string } {
+  const body = (json ?? {}) as StatusBody;
+  const rawState = body.status ?? body.state;
+  const rawMessage = body.message ?? body.reason;
+  return {
+    state: typeof rawState === "string" ? rawState.toLowerCase() : undefined,
+    message: typeof rawMessage === "string" && rawMessage ? `: ${rawMessage}` : "",
+  };
+}
+
+/**
+ * A 409 (replay) whose body is the status of the deploy this very webhook-id started — our earlier attempt
+ * reached the receiver but its answer did not reach us. Read as the answer that attempt would have had:
+ * done is 200, failed is the receiver's reason, still running is a 202 to poll.
+ */
+function ownDeploy(answer: { status: number; headers: Headers; json: unknown }, id: string) {
+  const body = answer.json as { webhookId?: unknown; webhook_id?: unknown } | undefined;
+  if (answer.status !== 409 || (body?.webhookId ?? body?.webhook_id) !== id) return undefined;
+  const { state, message } = statusOf(answer.json);
+  if (state && DONE_STATES.has(state)) return { ...answer, status: 200 };
+  if (state && FAILED_STATES.has(state))
+    throw new TargetFailed(`The deploy receiver reported '${state}'${message} (webhook-id ${id}).`);
+  return { ...answer, status: 202 };
+}
+
 /** A 202's status URL, resolved against the webhook URL; it must stay on the webhook's origin. */
 export function statusUrlOf(
   response: { headers: Headers; json: unknown },
   webhookUrl: string,
 ): string | undefined {
-  const fromBody = (response.json as { status_url?: unknown } | undefined)?.status_url;
+  const json = response.json as { status_url?: unknown; statusUrl?: unknown } | undefined;
+  const fromBody = json?.status_url ?? json?.statusUrl;
   const raw = response.headers.get("location") ?? (typeof fromBody === "string" ? fromBody : undefined);
   if (!raw) return undefined;
   const url = new URL(raw, webhookUrl);

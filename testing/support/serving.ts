@@ -24,15 +24,30 @@ export interface TrainedModel {
 
 /** A copy of `model`'s folder whose model.joblib is `bytes`, with the record rewritten to match them. */
 export function folderWithModelBytes(model: TrainedModel, bytes: Buffer): string {
+  return folderWithFiles(model, { "model.joblib": bytes });
+}
+
+/**
+ * A copy of `model`'s folder with `files` (model file path → bytes) written or added, and the record
+ * rewritten to list them: e.g. examples/serving's serving.json, which makes a version slow on purpose.
+ */
+export function folderWithFiles(model: TrainedModel, files: Record<string, Buffer>): string {
   const folder = mkdtempSync(join(tmpdir(), "mlops-model-edited-"));
   cpSync(model.folder, folder, { recursive: true });
-  writeFileSync(join(folder, ARTIFACT_MODEL_DIR, "model.joblib"), bytes);
-  const files = model.record.model.files.map((f) =>
-    f.path === "model.joblib" ? { ...f, sha256: sha256Hex(bytes), size: bytes.length } : f,
-  );
+  const entries = new Map(model.record.model.files.map((f) => [f.path, f]));
+  for (const [path, bytes] of Object.entries(files)) {
+    writeFileSync(join(folder, ARTIFACT_MODEL_DIR, path), bytes);
+    entries.set(path, { ...entries.get(path), path, sha256: sha256Hex(bytes), size: bytes.length });
+  }
+  const listed = [...entries.values()];
   const record: RunRecord = {
     ...model.record,
-    model: { ...model.record.model, files, digest: `sha256:${filesDigest(files)}`, size: bytes.length },
+    model: {
+      ...model.record.model,
+      files: listed,
+      digest: `sha256:${filesDigest(listed)}`,
+      size: listed.reduce((sum, f) => sum + f.size, 0),
+    },
   };
   writeFileSync(join(folder, RUN_RECORD_FILE), JSON.stringify(record, null, 2));
   return folder;

@@ -9,6 +9,7 @@ that fails to load keeps the server live and never ready, with the reason).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -47,6 +48,11 @@ DATATYPES = {
     "FP64": np.float64,
 }
 MAX_ROWS = 10_000
+# A version made slow on purpose, to rehearse deploy's checks (a load test
+# over budget, a target timeout): a file of this name among the model files,
+# listed in the run record like any other (so its bytes are verified too).
+SLOWDOWN_FILE = "serving.json"
+SLOWDOWN_LIMITS = {"inferenceDelayMs": 60_000, "startDelaySeconds": 600}
 
 
 class BadRequest(Exception):
@@ -62,10 +68,14 @@ class LoadedModel:
     version: str
     estimator: Any = None
     error: str = ""
+    inference_delay: float = 0
     loaded: threading.Event = field(default_factory=threading.Event)
 
     def load(self) -> None:
         try:
+            slowdown = read_slowdown(self.folder)
+            self.inference_delay = slowdown["inferenceDelayMs"] / 1000
+            time.sleep(slowdown["startDelaySeconds"])
             candidates = [
                 f for f in self.folder.files if f.suffix in MODEL_SUFFIXES
             ]
@@ -91,6 +101,23 @@ class LoadedModel:
     @property
     def features(self) -> int:
         return int(getattr(self.estimator, "n_features_in_", -1))
+
+
+def read_slowdown(folder: ModelFolder) -> dict[str, float]:
+    """The model folder's serving.json: {"inferenceDelayMs": n} adds n ms to
+    every inference, {"startDelaySeconds": n} holds readiness back n s.
+    Absent: no delay. Anything else is a load error (never ready)."""
+    found = [f for f in folder.files if f.name == SLOWDOWN_FILE]
+    values = json.loads(found[0].read_text()) if found else {}
+    if not isinstance(values, dict) or set(values) - set(SLOWDOWN_LIMITS):
+        raise ValueError(f"{SLOWDOWN_FILE} must be an object with only "
+                         f"{', '.join(SLOWDOWN_LIMITS)}")
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not 0 <= value <= SLOWDOWN_LIMITS[key]:
+            raise ValueError(f"{SLOWDOWN_FILE}: {key} {value!r} must be a "
+                             f"number from 0 to {SLOWDOWN_LIMITS[key]}")
+    return {key: float(values.get(key, 0)) for key in SLOWDOWN_LIMITS}
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -223,6 +250,8 @@ def create_app(model: LoadedModel) -> FastAPI:
     async def _infer(request: Request) -> Response:
         if not model.ready:
             return _error(503, model.error or "the model is loading")
+        if model.inference_delay:
+            await asyncio.sleep(model.inference_delay)
         try:
             body = json.loads(await request.body())
         except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -42,6 +42,8 @@ VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 # deploy sends model.deploy, and model.rollback when it redeploys what ran
 # before: both switch the same way.
 EVENT_TYPES = ("model.deploy", "model.rollback")
+# How long a rollback waits for the deploy it preempts to stop its version.
+PREEMPT_WAIT = 40
 
 
 class DeployFailed(Exception):
@@ -76,6 +78,8 @@ class Deploy:
     previous: str | None = None
     ready_timeout: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    # Set when a rollback preempts this deploy (the sender gave up on it).
+    superseded: threading.Event = field(default_factory=threading.Event)
 
     def view(self) -> dict[str, Any]:
         return {
@@ -120,7 +124,8 @@ class Stack:
         self._lock = threading.Lock()
 
     def start_version(self, folder: Path, version: str, digest: str,
-                      ready_timeout: float | None = None) -> Version:
+                      ready_timeout: float | None = None,
+                      superseded: threading.Event | None = None) -> Version:
         ready_timeout = ready_timeout or self.settings.ready_timeout
         run = self.settings.state_dir / "run"
         run.mkdir(exist_ok=True)
@@ -149,6 +154,11 @@ class Stack:
                        f"{self.settings.model_name}/ready")
                 if port and _get(url) == 200:
                     return Version(version, digest, folder, process, port)
+                if superseded is not None and superseded.is_set():
+                    raise DeployFailed(
+                        409, f"version {version} was superseded by a "
+                             "rollback before it became ready: traffic "
+                             "stays on the running version")
                 if time.monotonic() > deadline:
                     raise DeployFailed(
                         504, f"version {version} was not ready after "
@@ -177,7 +187,7 @@ class Stack:
             deploy.state = "starting"
             digest = deploy.reference.rsplit("@", 1)[1]
             new = self.start_version(folder, deploy.version, digest,
-                                     deploy.ready_timeout)
+                                     deploy.ready_timeout, deploy.superseded)
             deploy.state = "switching"
             try:
                 self.front.switch(f"127.0.0.1:{new.port}")
@@ -210,6 +220,13 @@ class Stack:
 
     def begin(self, webhook_id: str,
               request: DeployRequest) -> Deploy | JSONResponse:
+        # A rollback puts back what ran before: it preempts a deploy that is
+        # still starting (its sender timed out and gave up on it) rather than
+        # wait for it to switch traffic to a version nobody wants any more.
+        running = self.running
+        if request.rollback and running and not running.superseded.is_set():
+            running.superseded.set()
+            running.done.wait(PREEMPT_WAIT)
         with self._lock:
             if self.running:
                 return JSONResponse(
@@ -246,6 +263,7 @@ class DeployRequest:
     version: str
     reference: str
     ready_timeout: float | None
+    rollback: bool = False
 
 
 def _payload(body: bytes, settings: Settings) -> DeployRequest:
@@ -279,7 +297,8 @@ def _payload(body: bytes, settings: Settings) -> DeployRequest:
         raise DeployFailed(422, f"data.readyTimeoutSeconds {timeout!r} must "
                                 "be a number of seconds above 0 and at most "
                                 f"the receiver's {settings.ready_timeout:g}")
-    return DeployRequest(version, reference, timeout)
+    return DeployRequest(version, reference, timeout,
+                         payload["type"] == "model.rollback")
 
 
 def create_receiver(stack: Stack, verifier: Verifier) -> FastAPI:
@@ -300,12 +319,14 @@ def create_receiver(stack: Stack, verifier: Verifier) -> FastAPI:
             extra = known.view() if known and error.status == 409 else {}
             return JSONResponse({**extra, "error": str(error)},
                                 status_code=error.status)
-        started = stack.begin(webhook_id, deploy_request)
+        loop = asyncio.get_running_loop()
+        # begin() may wait for a preempted deploy to stop: off the loop.
+        started = await loop.run_in_executor(None, stack.begin, webhook_id,
+                                             deploy_request)
         if isinstance(started, JSONResponse):
             return started
         prefer = request.headers.get("prefer", "").lower()
         if "respond-async" not in prefer:
-            loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, started.done.wait,
                                        settings.sync_timeout)
         if started.done.is_set():

@@ -195,9 +195,100 @@ describe("WebhookTarget against a local receiver", () => {
     routes.set("POST /ok2", (_q, res) => res.writeHead(200).end());
     const wrong = webhookKey(`whsec_${randomBytes(32).toString("base64")}`);
     await expect(target("/ok2", { key: wrong }).deploy(request)).rejects.toThrow(
-      /refused the deploy: HTTP 401/,
+      /refused the deploy: HTTP 401: bad signature\. Check that 'webhook-secret' is the secret the receiver verifies with/,
     );
     expect(received.filter((r) => r.path === "/ok2")).toEqual([expect.objectContaining({ verified: false })]);
+  });
+
+  // As examples/serving's receiver does: a finished deploy answers with its status as the body (504 when
+  // the version was not ready in time); the same webhook-id again is refused as a replay (409) whose body
+  // is that deploy's status.
+  const replayingReceiver = (path: string, firstAnswer: (res: ServerResponse, id: string) => void) => {
+    const seen = new Map<string, object>();
+    routes.set(`POST ${path}`, (req, res) => {
+      const id = String(req.headers["webhook-id"]);
+      const known = seen.get(id);
+      if (known)
+        return void res
+          .writeHead(409, { "content-type": "application/json" })
+          .end(
+            JSON.stringify({ ...known, error: `webhook-id '${id}' was already received: replay refused` }),
+          );
+      seen.set(id, {
+        id: "d1",
+        webhookId: id,
+        state: "failed",
+        reason: "version v4 was not ready after 30 s",
+      });
+      firstAnswer(res, id);
+    });
+    return seen;
+  };
+
+  it("a 504 carrying the receiver's 'failed' verdict is not retried into a 409 replay: its reason is the failure", async () => {
+    replayingReceiver("/verdict", (res, id) =>
+      res.writeHead(504, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          id: "d1",
+          webhookId: id,
+          reference: `127.0.0.1:5000/acme/iris@sha256:${"a".repeat(64)}`,
+          state: "failed",
+          reason: "version v4 was not ready after 30 s: traffic stays on the running version",
+          httpStatus: 504,
+        }),
+      ),
+    );
+    const error = await target("/verdict")
+      .deploy(request)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TargetFailed);
+    expect(String(error)).toMatch(/reported 'failed' \(HTTP 504\): version v4 was not ready after 30 s/);
+    expect(String(error)).not.toMatch(/409|replay/);
+    expect(received.filter((r) => r.path === "/verdict")).toHaveLength(1);
+  });
+
+  it("a 5xx without a verdict is still retried", async () => {
+    let calls = 0;
+    routes.set("POST /gateway", (_q, res) =>
+      res.writeHead(++calls < 2 ? 502 : 200, { "content-type": "text/html" }).end("<html>bad gateway</html>"),
+    );
+    await target("/gateway").deploy(request);
+    expect(received.filter((r) => r.path === "/gateway")).toHaveLength(2);
+  });
+
+  it("an attempt whose answer was lost, then a 409 replay naming our webhook-id: read as that deploy's state", async () => {
+    // The first delivery reaches the receiver and starts a deploy, but its answer never arrives.
+    const lostAnswer = (path: string, view: object) => {
+      const seen = new Set<string>();
+      routes.set(`POST ${path}`, (req, res) => {
+        const id = String(req.headers["webhook-id"]);
+        if (!seen.has(id)) return void seen.add(id);
+        res.writeHead(409).end(JSON.stringify({ id: "d2", webhookId: id, ...view, error: "replay refused" }));
+      });
+    };
+    routes.set("GET /deploys/d2", (_q, res) =>
+      res.writeHead(200).end(JSON.stringify({ state: "succeeded" })),
+    );
+    const options = { attemptTimeoutMs: 300 };
+    lostAnswer("/lost-failed", { state: "failed", reason: "pull: HTTP 502 from the registry" });
+    await expect(target("/lost-failed", options).deploy(request)).rejects.toThrow(
+      /reported 'failed': pull: HTTP 502 from the registry/,
+    );
+    lostAnswer("/lost-ok", { state: "succeeded", reason: "" });
+    expect((await target("/lost-ok", options).deploy(request)).detail).toMatch(/^HTTP 200/);
+    lostAnswer("/lost-running", { state: "starting", statusUrl: "/deploys/d2" });
+    expect((await target("/lost-running", options).deploy(request)).detail).toMatch(
+      /202, then succeeded at .*\/deploys\/d2/,
+    );
+  });
+
+  it("a 409 for another webhook-id (another deploy in progress) is still a refusal", async () => {
+    routes.set("POST /busy", (_q, res) =>
+      res
+        .writeHead(409)
+        .end(JSON.stringify({ error: "a deploy is in progress", webhookId: "msg_other", state: "starting" })),
+    );
+    await expect(target("/busy").deploy(request)).rejects.toThrow(/refused the deploy: HTTP 409/);
   });
 
   it("a status URL on another origin is refused", async () => {
