@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import joblib
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -27,11 +26,11 @@ from prometheus_client import (
     generate_latest,
 )
 
+from .loaders import load_model
 from .model_folder import ModelFolder
 
 SERVER_NAME = "mlops-serving"
 SERVER_VERSION = "1.0"
-MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle")
 DATATYPES = {
     "BOOL": np.bool_,
     "INT8": np.int8,
@@ -66,17 +65,7 @@ class LoadedModel:
 
     def load(self) -> None:
         try:
-            candidates = [
-                f for f in self.folder.files if f.suffix in MODEL_SUFFIXES
-            ]
-            if len(candidates) != 1:
-                raise ValueError(
-                    "expected exactly one model file ending in "
-                    f"{', '.join(MODEL_SUFFIXES)}, found {len(candidates)}"
-                )
-            estimator = joblib.load(candidates[0])
-            if not hasattr(estimator, "predict"):
-                raise ValueError(f"{candidates[0].name} has no predict()")
+            estimator = load_model(self.folder.files)
             self.estimator = estimator
         except Exception as error:  # noqa: BLE001 - reported by ready
             self.error = f"the model did not load: {error!r}"
