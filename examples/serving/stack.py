@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import socket
 import sys
@@ -53,6 +54,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sync-timeout", type=float, default=25,
                         help="seconds /deploy waits before answering 202")
     parser.add_argument("--ports-file", type=Path)
+    parser.add_argument(
+        "--registry", default=os.environ.get("MLOPS_REGISTRY", ""),
+        help="host[:port] of the registry deploys pull from (env "
+             "MLOPS_REGISTRY); MLOPS_REGISTRY_USERNAME/PASSWORD are for it")
+    parser.add_argument(
+        "--allow-registry", action="append", default=[
+            h for h in re.split(r"[\s,]+",
+                                os.environ.get("MLOPS_ALLOWED_REGISTRIES", ""))
+            if h],
+        metavar="HOST[:PORT]",
+        help="another registry deploys may pull from, anonymously "
+             "(repeatable; env MLOPS_ALLOWED_REGISTRIES, comma-separated)")
     return parser.parse_args(argv)
 
 
@@ -70,6 +83,11 @@ def main(argv: list[str]) -> int:
     except ValueError as error:
         print(f"stack: {SECRET_VARIABLE}: {error}", file=sys.stderr)
         return 2
+    if not (args.registry or args.allow_registry):
+        print("stack: no registry to pull from: set --registry <host[:port]> "
+              "(or MLOPS_REGISTRY), e.g. --registry ghcr.io; deploys naming "
+              "any other registry are refused", file=sys.stderr)
+        return 2
     state = args.state_dir or Path(tempfile.mkdtemp(prefix="mlops-serving-"))
     state.mkdir(parents=True, exist_ok=True)
     (state / "versions").mkdir(exist_ok=True)
@@ -77,7 +95,8 @@ def main(argv: list[str]) -> int:
         model_name=args.model_name, state_dir=state.resolve(),
         ready_timeout=args.ready_timeout, sync_timeout=args.sync_timeout,
         registry_username=os.environ.get("MLOPS_REGISTRY_USERNAME", ""),
-        registry_password=os.environ.get("MLOPS_REGISTRY_PASSWORD", ""))
+        registry_password=os.environ.get("MLOPS_REGISTRY_PASSWORD", ""),
+        registry=args.registry, allowed_registries=tuple(args.allow_registry))
     front_port = args.front_port or free_port(args.host)
     stack = Stack(settings, Front(state / "nginx", args.host, front_port))
     # SIGTERM ends uvicorn's loop; the finally below stops the children.

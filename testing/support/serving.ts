@@ -55,9 +55,19 @@ export function folderWithFiles(model: TrainedModel, files: Record<string, Buffe
 
 let nextRunId = 14_000;
 
-/** Trains the sklearn example through the bundled train-model (no upload, no cache) with `params`. */
-export async function trainModelFolder(name: string, params: Record<string, unknown>): Promise<TrainedModel> {
-  const workspace = checkoutExample("sklearn-classifier", { subdir: "ml" });
+/** The examples serve.py has a loader for, and the params each needs on top of the caller's. */
+const SERVABLE_EXAMPLES = {
+  "sklearn-classifier": { params: { noise_seeds: 0 } },
+  quickstart: { params: {} },
+} as const;
+
+/** Trains an example (the sklearn one by default) through the bundled train-model (no upload, no cache). */
+export async function trainModelFolder(
+  name: string,
+  params: Record<string, unknown>,
+  example: keyof typeof SERVABLE_EXAMPLES = "sklearn-classifier",
+): Promise<TrainedModel> {
+  const workspace = checkoutExample(example, { subdir: "ml" });
   const result = await runAction({
     action: "train-model",
     inputs: {
@@ -66,7 +76,7 @@ export async function trainModelFolder(name: string, params: Record<string, unkn
       "model-path": "model",
       "model-name": name,
       "data-paths": "data",
-      params: JSON.stringify({ noise_seeds: 0, ...params }),
+      params: JSON.stringify({ ...SERVABLE_EXAMPLES[example].params, ...params }),
       upload: "false",
       cache: "false",
     },

@@ -79,10 +79,14 @@ beforeAll(async () => {
   digests.v1 = await publish(v1.folder, "v1");
   digests.v2 = await publish(v2, "v2");
   // --sync-timeout below READY_TIMEOUT: the never-ready deploy answers 202, and deploy polls its status.
-  stack = await startStack(MODEL, ["--ready-timeout", String(READY_TIMEOUT), "--sync-timeout", "10"], {
-    MLOPS_REGISTRY_USERNAME: RECEIVER.username,
-    MLOPS_REGISTRY_PASSWORD: RECEIVER.password,
-  });
+  stack = await startStack(
+    MODEL,
+    ["--registry", registry.host, "--ready-timeout", String(READY_TIMEOUT), "--sync-timeout", "10"],
+    {
+      MLOPS_REGISTRY_USERNAME: RECEIVER.username,
+      MLOPS_REGISTRY_PASSWORD: RECEIVER.password,
+    },
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -177,7 +181,7 @@ describe("deploy through the webhook to examples/serving", () => {
     });
     expect(result.outputs["failure-reason"]).toContain(`was not ready after ${READY_TIMEOUT} s`);
     // The receiver answered 202 (its --sync-timeout) and deploy read the failure from the status URL.
-    expect(result.outputs["failure-reason"]).toMatch(/\/deploys\/[0-9a-f]{16}\)/);
+    expect(result.outputs["failure-reason"]).toMatch(/\/deploys\/[0-9a-f]{16}\?token=[\w-]{32}\)/);
     expect(errors(result)).toContain("rolled back to v1");
     const deployment = github.state
       .deployments(REPO)

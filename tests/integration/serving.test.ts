@@ -193,7 +193,9 @@ describe("the deploy receiver behind the nginx front", () => {
   beforeAll(async () => {
     // The shared test registry, bare: the receiver pulls anonymously here (deploy.test.ts pulls with credentials).
     registry = await startTestRegistry({ auth: false });
-    stack = await startStack(MODEL, ["--ready-timeout", String(READY_TIMEOUT), "--sync-timeout", "90"]);
+    stack = await startStack(MODEL, [
+      ...["--registry", registry.host, "--ready-timeout", String(READY_TIMEOUT), "--sync-timeout", "90"],
+    ]);
     refs.v1 = await pushModelPack(registry, "acme/digits", "v1", v1.folder);
     refs.v2 = await pushModelPack(registry, "acme/digits", "v2", v2.folder);
     // Intact (its record matches its bytes) but not a model: the server starts, never becomes ready.
@@ -300,7 +302,11 @@ describe("the deploy receiver behind the nginx front", () => {
       const answer = await post(body, { ...webhookHeaders(body), prefer: "respond-async" });
       expect(answer.status).toBe(202);
       const location = answer.headers.get("location") ?? "";
-      expect(location).toMatch(/^\/deploys\/[0-9a-f]{16}$/);
+      expect(location).toMatch(/^\/deploys\/[0-9a-f]{16}\?token=[\w-]{32}$/);
+      // The status is only for who holds its URL: without the token, or with another, it is unknown.
+      const bare = location.split("?")[0] ?? "";
+      expect(await status(`${stack.receiver}${bare}`)).toBe(404);
+      expect(await status(`${stack.receiver}${bare}?token=${"A".repeat(32)}`)).toBe(404);
       let state = "";
       await waitFor(
         "the deploy's status",
@@ -358,7 +364,16 @@ describe("the deploy receiver behind the nginx front", () => {
 
   it("stack.py --model-dir serves a local folder first; a deploy slower than --sync-timeout answers 202, then fails in its status", async () => {
     const other = await startStack(MODEL, [
-      ...["--model-dir", v1.folder, "--model-version", "first", "--sync-timeout", "1"],
+      ...[
+        "--registry",
+        registry.host,
+        "--model-dir",
+        v1.folder,
+        "--model-version",
+        "first",
+        "--sync-timeout",
+        "1",
+      ],
     ]);
     let code: number | null;
     try {
@@ -418,6 +433,18 @@ describe("the deploy receiver behind the nginx front", () => {
     const answer = await post(body, webhookHeaders(body));
     expect(answer.status).toBe(422);
     expect(await answer.text()).toContain(message);
+    expect((await served()).version).toBe("v2");
+  });
+
+  it("refuses (403) a reference on a registry it was not configured with, before pulling anything", async () => {
+    // The same artifact's digest on another registry host: a signed webhook still cannot pick where to pull.
+    const elsewhere = (refs.v2 ?? "").replace(registry.host, "127.0.0.1:1");
+    const body = deployBody(MODEL, "v3", elsewhere);
+    const answer = await post(body, webhookHeaders(body));
+    expect(answer.status).toBe(403);
+    expect(await answer.text()).toContain(
+      `registry '127.0.0.1:1' is not one this receiver pulls from (${registry.host})`,
+    );
     expect((await served()).version).toBe("v2");
   });
 });

@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import joblib
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,11 +27,11 @@ from prometheus_client import (
     generate_latest,
 )
 
+from .loaders import load_model
 from .model_folder import ModelFolder
 
 SERVER_NAME = "mlops-serving"
 SERVER_VERSION = "1.0"
-MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle")
 DATATYPES = {
     "BOOL": np.bool_,
     "INT8": np.int8,
@@ -73,6 +72,7 @@ class LoadedModel:
 
     def load(self) -> None:
         try:
+<<<<<<< HEAD
             slowdown = read_slowdown(self.folder)
             self.inference_delay = slowdown["inferenceDelayMs"] / 1000
             time.sleep(slowdown["startDelaySeconds"])
@@ -87,6 +87,9 @@ class LoadedModel:
             estimator = joblib.load(candidates[0])
             if not hasattr(estimator, "predict"):
                 raise ValueError(f"{candidates[0].name} has no predict()")
+=======
+            estimator = load_model(self.folder.files)
+>>>>>>> h-7
             self.estimator = estimator
         except Exception as error:  # noqa: BLE001 - reported by ready
             self.error = f"the model did not load: {error!r}"

@@ -34,7 +34,7 @@ from fastapi.responses import JSONResponse
 from .front import Front, FrontError
 from .listen import terminate
 from .model_folder import ModelFolderError
-from .puller import PullError, pull
+from .puller import PullError, Reference, pull
 from .webhooks import Verifier, WebhookRejected
 
 SERVE = Path(__file__).resolve().parent.parent / "serve.py"
@@ -78,8 +78,18 @@ class Deploy:
     previous: str | None = None
     ready_timeout: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
+<<<<<<< HEAD
     # Set when a rollback preempts this deploy (the sender gave up on it).
     superseded: threading.Event = field(default_factory=threading.Event)
+=======
+    # The status URL carries it: only the sender of a signed webhook (who
+    # got the URL in the answer) can read how its deploy went.
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    @property
+    def status_url(self) -> str:
+        return f"/deploys/{self.id}?token={self.token}"
+>>>>>>> h-7
 
     def view(self) -> dict[str, Any]:
         return {
@@ -88,7 +98,7 @@ class Deploy:
             "state": self.state, "reason": self.reason,
             "httpStatus": self.status, "previousVersion": self.previous,
             "startedAt": self.started_at, "finishedAt": self.finished_at,
-            "statusUrl": f"/deploys/{self.id}",
+            "statusUrl": self.status_url,
         }
 
 
@@ -100,6 +110,19 @@ class Settings:
     sync_timeout: float = 25
     registry_username: str = ""
     registry_password: str = ""
+    # The registry the credentials are for; deploys pull from it and from
+    # allowed_registries only (hosts as in a reference: host[:port]).
+    registry: str = ""
+    allowed_registries: tuple[str, ...] = ()
+
+    def allows(self, registry: str) -> bool:
+        return registry.lower() in self.registries
+
+    @property
+    def registries(self) -> tuple[str, ...]:
+        hosts = ((self.registry,) if self.registry else ()) + \
+            self.allowed_registries
+        return tuple(dict.fromkeys(h.lower() for h in hosts))
 
 
 def _get(url: str, timeout: float = 2) -> int:
@@ -176,9 +199,13 @@ class Stack:
             folder = self.settings.state_dir / "versions" / name
             deploy.state = "pulling"
             try:
+                # Credentials go to the registry they are for, never to
+                # another allowed one.
+                own = Reference.parse(deploy.reference).registry.lower() \
+                    == self.settings.registry.lower()
                 manifest = pull(deploy.reference, folder,
-                                self.settings.registry_username,
-                                self.settings.registry_password)
+                                self.settings.registry_username if own else "",
+                                self.settings.registry_password if own else "")
             except PullError as error:
                 raise DeployFailed(502, f"pull: {error}") from None
             except ModelFolderError as error:
@@ -289,6 +316,17 @@ def _payload(body: bytes, settings: Settings) -> DeployRequest:
             not re.search(r"@sha256:[0-9a-f]{64}$", reference):
         raise DeployFailed(422, f"data.reference {reference!r} must end in "
                                 "@sha256:<64 hex>: deploys pull by digest")
+    try:
+        registry = Reference.parse(reference).registry
+    except PullError as error:
+        raise DeployFailed(422, f"data.reference: {error}") from None
+    if not settings.allows(registry):
+        raise DeployFailed(403, f"data.reference {reference!r}: registry "
+                                f"{registry!r} is not one this receiver "
+                                "pulls from ("
+                                f"{', '.join(settings.registries)}); allow "
+                                "it with stack.py --allow-registry "
+                                f"{registry}")
     timeout = data.get("readyTimeoutSeconds")
     if timeout is not None and not (
         isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
@@ -332,12 +370,14 @@ def create_receiver(stack: Stack, verifier: Verifier) -> FastAPI:
         if started.done.is_set():
             return JSONResponse(started.view(), status_code=started.status)
         return JSONResponse(started.view(), status_code=202,
-                            headers={"Location": f"/deploys/{started.id}"})
+                            headers={"Location": started.status_url})
 
     @app.get("/deploys/{deploy_id}")
-    def status(deploy_id: str) -> JSONResponse:
+    def status(deploy_id: str, token: str = "") -> JSONResponse:
         found = stack.deploys.get(deploy_id)
-        if not found:
+        # A wrong token answers as an unknown id: it tells nothing.
+        if not found or not secrets.compare_digest(
+                token.encode(), found.token.encode()):
             return JSONResponse({"error": f"no deploy {deploy_id!r}"},
                                 status_code=404)
         return JSONResponse(found.view())
