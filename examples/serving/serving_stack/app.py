@@ -72,24 +72,13 @@ class LoadedModel:
 
     def load(self) -> None:
         try:
-<<<<<<< HEAD
             slowdown = read_slowdown(self.folder)
             self.inference_delay = slowdown["inferenceDelayMs"] / 1000
             time.sleep(slowdown["startDelaySeconds"])
-            candidates = [
-                f for f in self.folder.files if f.suffix in MODEL_SUFFIXES
-            ]
-            if len(candidates) != 1:
-                raise ValueError(
-                    "expected exactly one model file ending in "
-                    f"{', '.join(MODEL_SUFFIXES)}, found {len(candidates)}"
-                )
-            estimator = joblib.load(candidates[0])
-            if not hasattr(estimator, "predict"):
-                raise ValueError(f"{candidates[0].name} has no predict()")
-=======
-            estimator = load_model(self.folder.files)
->>>>>>> h-7
+            # serving.json tunes the server; it is not a model file.
+            estimator = load_model(
+                [f for f in self.folder.files if f.name != SLOWDOWN_FILE]
+            )
             self.estimator = estimator
         except Exception as error:  # noqa: BLE001 - reported by ready
             self.error = f"the model did not load: {error!r}"

@@ -78,10 +78,8 @@ class Deploy:
     previous: str | None = None
     ready_timeout: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
-<<<<<<< HEAD
     # Set when a rollback preempts this deploy (the sender gave up on it).
     superseded: threading.Event = field(default_factory=threading.Event)
-=======
     # The status URL carries it: only the sender of a signed webhook (who
     # got the URL in the answer) can read how its deploy went.
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -89,7 +87,6 @@ class Deploy:
     @property
     def status_url(self) -> str:
         return f"/deploys/{self.id}?token={self.token}"
->>>>>>> h-7
 
     def view(self) -> dict[str, Any]:
         return {
