@@ -386,3 +386,70 @@ describe("publish-model to GitHub Releases: bad inputs leave nothing behind", ()
     expect(leftFor(ws.model)).toEqual({ releases: [], refs: [] });
   }, 60_000);
 });
+
+describe("evaluate-gate reads GitHub Releases versions", () => {
+  function gate(ws: Workspace, inputs: Record<string, string>) {
+    return runAction({
+      action: "evaluate-gate",
+      inputs: {
+        rules: "accuracy >= 0.5\naccuracy >= baseline - 0.5",
+        candidate: ws.record,
+        registry: "github-release",
+        ...inputs,
+      },
+      workspace: ws.workspace,
+      github: {
+        repository: REPO,
+        repositoryId: github.state.repo(REPO).id,
+        token: TOKEN,
+        apiUrl: github.url,
+        runId: nextRun++,
+        sha: COMMIT,
+      },
+    });
+  }
+
+  it("baseline: registry:<model>@<alias|version|sha256:…> reads the release's run record, verified; auto asks for production", async () => {
+    const one = trained("baseline-1");
+    const published = await publish(one, { aliases: "production" });
+    expect(published.exitCode).toBe(0);
+    const two = trained("baseline-2", { model: one.model });
+
+    const byAlias = await gate(two, { baseline: `registry:${one.model}@production` });
+    expect(errors(byAlias)).toBe("");
+    expect(byAlias.outputs.verdict).toBe("pass");
+    expect(byAlias.stdout).toContain(
+      `Baseline: release mlops/${one.model}/v1 of ${REPO} (alias production → v1, commit ${COMMIT.slice(0, 7)}`,
+    );
+    const byVersion = await gate(two, { baseline: `registry:${one.model}@v1` });
+    expect(byVersion.stdout).toContain(`(version v1, commit`);
+    const byDigest = await gate(two, { baseline: `registry:${one.model}@${one.modelDigest}` });
+    expect(errors(byDigest)).toBe("");
+    expect(byDigest.stdout).toContain(`(model digest ${one.modelDigest} → v1, commit`);
+    // auto with registry: github-release asks for <model>@production (the candidate's model name).
+    const auto = await gate(two, {});
+    expect(auto.stdout).toContain(
+      `Baseline: release mlops/${one.model}/v1 of ${REPO} (alias production → v1`,
+    );
+    // No such version: no baseline, with the reason.
+    const missing = await gate(two, { baseline: `registry:${one.model}@v9` });
+    expect(missing.stdout).toContain(`${REPO} has no published release for ${one.model}@v9`);
+    github.assertNoViolations();
+  }, 90_000);
+
+  it("refuses a release whose run record was changed after publishing (digest mismatch)", async () => {
+    const ws = trained("tampered");
+    expect((await publish(ws, { aliases: "production" })).exitCode).toBe(0);
+    const release = github.state.releases(REPO).find((r) => r.tagName === tagOf(ws.model, "v1"));
+    const record = release?.assets.find((a) => a.name === "mlops-run.json");
+    if (!record) throw new Error("no record asset");
+    record.data = Buffer.from(record.data.toString().replace('"accuracy": 0.91', '"accuracy": 0.11'));
+    const result = await gate(trained("tampered-2", { model: ws.model }), {
+      baseline: `registry:${ws.model}@production`,
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout + errors(result)).toMatch(
+      /mlops-run\.json is \d+ bytes with sha256 [0-9a-f]{64}; expected/,
+    );
+  }, 90_000);
+});

@@ -16,6 +16,7 @@ import { RUN_RECORD_FILE } from "../../record/run-record.ts";
 import { loadMetricsSource } from "./candidates.ts";
 import type { BaselineSpec } from "./inputs.ts";
 import { registryBaseline, type RegistryBaselineContext } from "./registry-baseline.ts";
+import { releaseBaseline } from "./release-baseline.ts";
 import { RunTrust, runFacts, type Trust } from "./trusted-runs.ts";
 
 /** Where the baseline came from, as mlops-gate.json records it. */
@@ -173,6 +174,16 @@ export async function resolveBaseline(
       );
     }
     case "registry": {
+      if (context.registry.registry.kind === "github-release") {
+        const found = await releaseBaseline(spec.model, spec.reference, context);
+        return (
+          found ??
+          none(
+            `registry:${spec.model}@${spec.reference}`,
+            `${context.repository.owner}/${context.repository.repo} has no published release for ${spec.model}@${spec.reference}`,
+          )
+        );
+      }
       const location = context.registry.registry.url;
       if (location === undefined)
         throw new Error("registry baseline without registry-url (checked in inputs)");
@@ -190,11 +201,15 @@ export async function resolveBaseline(
     }
     case "auto": {
       const location = context.registry.registry.url;
-      if (location !== undefined) {
-        const found = await registryBaseline(context.modelName, PRODUCTION_ALIAS, {
-          ...registryContext(context),
-          location,
-        });
+      const releases = context.registry.registry.kind === "github-release";
+      if (location !== undefined || releases) {
+        const found =
+          location !== undefined && !releases
+            ? await registryBaseline(context.modelName, PRODUCTION_ALIAS, {
+                ...registryContext(context),
+                location,
+              })
+            : await releaseBaseline(context.modelName, PRODUCTION_ALIAS, context);
         if (found) return found;
         core.info(
           `The registry has no ${context.modelName}@${PRODUCTION_ALIAS}: looking for the baseline in run artifacts.`,

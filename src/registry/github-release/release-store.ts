@@ -4,6 +4,7 @@
 // with `Accept: application/octet-stream`, follow the 302 and hash while they write.
 // Pure of @actions/*: the token and fetch come from the caller.
 import { createHash } from "node:crypto";
+import { ConfigurationError } from "../../formats/errors.ts";
 import { createReadStream, createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { Readable, Writable } from "node:stream";
@@ -72,6 +73,9 @@ export interface UploadSource {
   path?: string;
   bytes?: Uint8Array;
 }
+
+/** Downloaded bytes that are not the ones the record (or GitHub's digest) names. */
+export class ReleaseIntegrityError extends ConfigurationError {}
 
 export class UploadError extends Error {
   readonly status: number | undefined;
@@ -209,7 +213,7 @@ export class ReleaseStore {
   async download(
     asset: ReleaseAsset,
     path: string,
-    expected: { size: number; sha256: string },
+    expected: { size: number; sha256: string | undefined },
   ): Promise<void> {
     let target = asset.url;
     let response: Response | undefined;
@@ -253,9 +257,9 @@ export class ReleaseStore {
         }),
       );
       const sha256 = hash.digest("hex");
-      if (size !== expected.size || sha256 !== expected.sha256) {
-        throw new Error(
-          `Release asset ${asset.name} is ${size} bytes with sha256 ${sha256}; the run record says ${expected.size} bytes, ${expected.sha256}. The release was changed after it was published.`,
+      if (size !== expected.size || (expected.sha256 !== undefined && sha256 !== expected.sha256)) {
+        throw new ReleaseIntegrityError(
+          `Release asset ${asset.name} is ${size} bytes with sha256 ${sha256}; expected ${expected.size} bytes${expected.sha256 === undefined ? "" : `, sha256 ${expected.sha256}`}. The release was changed after it was published, or the download was cut short.`,
         );
       }
       await rename(partial, path);
