@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { createReleaseResolver } from "../../src/actions/deploy/release-resolver.ts";
 import { modelAssetName } from "../../src/registry/github-release/assets.ts";
 import { ReleaseStore, type Release } from "../../src/registry/github-release/release-store.ts";
 import { AliasRefs } from "../../src/versioning/alias-refs.ts";
@@ -310,6 +311,27 @@ describe("publish-model to GitHub Releases", () => {
     github.assertNoViolations();
   }, 90_000);
 
+  it("two concurrent publishes of the same model digest end with one release, no draft left", async () => {
+    const ws = trained("same-race");
+    const hold = github.hold("PATCH /repos/{owner}/{repo}/releases/{release_id}");
+    const first = publish(ws);
+    await hold.reached; // the first run is about to publish its draft
+    const second = await publish(ws); // another run: same claim, its own draft, publishes first
+    expect(errors(second)).toBe("");
+    hold.release();
+    const firstResult = await first;
+    expect(errors(firstResult)).toBe("");
+    expect(firstResult.outputs.version).toBe("v1");
+    expect(second.outputs.version).toBe("v1");
+    expect(firstResult.stdout).toContain("published meanwhile by another run, verified");
+    expect(leftFor(ws.model)).toEqual({
+      releases: [tagOf(ws.model, "v1")],
+      refs: [`refs/tags/mlops/${ws.model}/v1`],
+    });
+    await readBack(ws, "v1");
+    github.assertNoViolations();
+  }, 90_000);
+
   it("with immutable releases on, versions are locked and aliases still move", async () => {
     github.state.setImmutableReleases(REPO, true);
     try {
@@ -452,4 +474,39 @@ describe("evaluate-gate reads GitHub Releases versions", () => {
       /mlops-run\.json is \d+ bytes with sha256 [0-9a-f]{64}; expected/,
     );
   }, 90_000);
+});
+
+describe("deploy's resolver reads GitHub Releases versions", () => {
+  it("resolves an alias to the model digest, pulls every file verified, moves an alias; a changed file is refused", async () => {
+    const ws = trained("deploy");
+    expect((await publish(ws, { aliases: "staging" })).exitCode).toBe(0);
+    const resolver = createReleaseResolver(octokit, { owner: OWNER, repo: NAME }, TOKEN);
+    const resolved = await resolver.resolve({ name: ws.model, kind: "alias", alias: "staging" });
+    expect(resolved).toEqual({
+      digest: ws.modelDigest,
+      version: "v1",
+      uri: `https://github.com/${REPO}/releases/tag/mlops/${ws.model}/v1`,
+    });
+    expect((await resolver.resolve({ name: ws.model, kind: "digest", digest: ws.modelDigest })).version).toBe(
+      "v1",
+    );
+    const dir = mkdtempSync(join(tmpdir(), "mlops-pull-"));
+    await resolver.pull(ws.model, ws.modelDigest, dir);
+    for (const file of ws.files) expect(readFileSync(join(dir, "model", file.path), "utf8")).toBe(file.text);
+    expect(readFileSync(join(dir, "mlops-run.json"))).toEqual(readFileSync(ws.record));
+    await resolver.moveAlias(ws.model, "production", ws.modelDigest);
+    expect((await aliases().read(ws.model, "production"))?.version).toBe("v1");
+    await expect(resolver.resolve({ name: ws.model, kind: "alias", alias: "canary" })).rejects.toThrow(
+      /has no published release for .*@canary/,
+    );
+    // A model file changed in the release after publishing: the pull refuses it.
+    const release = github.state.releases(REPO).find((r) => r.tagName === tagOf(ws.model, "v1"));
+    const weights = release?.assets.find((a) => a.name === modelAssetName("model.joblib"));
+    if (!weights) throw new Error("no weights asset");
+    weights.data = Buffer.from("weights tampered".slice(0, weights.data.length));
+    await expect(
+      resolver.pull(ws.model, ws.modelDigest, mkdtempSync(join(tmpdir(), "mlops-pull-"))),
+    ).rejects.toThrow(/model\.model\.joblib is \d+ bytes with sha256 [0-9a-f]{64}; expected/);
+    github.assertNoViolations();
+  }, 60_000);
 });
