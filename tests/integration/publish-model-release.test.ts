@@ -15,6 +15,7 @@ import { modelAssetName } from "../../src/registry/github-release/assets.ts";
 import { ReleaseStore, type Release } from "../../src/registry/github-release/release-store.ts";
 import { AliasRefs } from "../../src/versioning/alias-refs.ts";
 import { publishableRecord, sha256Hex } from "../../testing/fixtures/publishable-record.ts";
+import { killGroup } from "../../testing/rig/housekeeping.ts";
 import { runAction, type ActionResult } from "../../testing/rig/index.ts";
 import {
   fakeSha,
@@ -93,7 +94,7 @@ let nextRun = 8000;
 function publish(
   ws: Workspace,
   inputs: Record<string, string> = {},
-  options: { token?: string; runId?: number } = {},
+  options: { token?: string; runId?: number; onSpawn?: (pid: number) => void } = {},
 ): Promise<ActionResult> {
   return runAction({
     action: "publish-model",
@@ -108,6 +109,7 @@ function publish(
       sha: COMMIT,
     },
     env: { MLOPS_RUN_RECORD: ws.record },
+    ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
   });
 }
 
@@ -236,6 +238,29 @@ describe("publish-model to GitHub Releases", () => {
     const rerun = await publish(ws);
     expect(errors(rerun)).toBe("");
     expect(rerun.outputs.version).toBe("v1");
+    await readBack(ws, "v1");
+  }, 60_000);
+
+  it("kill -9 mid-upload leaves only an invisible draft; a re-run of the same run deletes it and publishes", async () => {
+    const ws = trained("killed");
+    const runId = 880_001;
+    let pid: number | undefined;
+    const hold = github.hold(UPLOAD);
+    const killed = publish(ws, {}, { runId, onSpawn: (p) => (pid = p) });
+    await hold.reached; // the first asset upload is in flight
+    if (pid === undefined) throw new Error("no pid");
+    killGroup(pid, "SIGKILL");
+    expect((await killed).signal).toBe("SIGKILL");
+    hold.release();
+    // Readers see nothing: the draft is not found by tag, and no release is published.
+    expect(await store().published(tagOf(ws.model, "v1"))).toBeUndefined();
+    expect(leftFor(ws.model).releases).toEqual([`${tagOf(ws.model, "v1")} (draft)`]);
+
+    const rerun = await publish(ws, {}, { runId });
+    expect(errors(rerun)).toBe("");
+    expect(rerun.outputs.version).toBe("v1");
+    expect(rerun.stdout).toMatch(/Deleting draft release \d+ left on .* by an earlier attempt/);
+    expect(leftFor(ws.model).releases).toEqual([tagOf(ws.model, "v1")]);
     await readBack(ws, "v1");
   }, 60_000);
 
