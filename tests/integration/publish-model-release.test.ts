@@ -121,7 +121,7 @@ function errors(result: ActionResult): string {
 }
 
 const tagOf = (model: string, version: string): string => `mlops/${model}/${version}`;
-const store = (): ReleaseStore => new ReleaseStore(octokit, { owner: OWNER, repo: NAME }, TOKEN);
+const store = (): ReleaseStore => new ReleaseStore(octokit, { owner: OWNER, repo: NAME });
 const aliases = (): AliasRefs => new AliasRefs(octokit, OWNER, NAME);
 
 /** What the double holds for a model: its releases (drafts included) and its refs. */
@@ -505,7 +505,7 @@ describe("deploy's resolver reads GitHub Releases versions", () => {
   it("resolves an alias to the model digest, pulls every file verified, moves an alias; a changed file is refused", async () => {
     const ws = trained("deploy");
     expect((await publish(ws, { aliases: "staging" })).exitCode).toBe(0);
-    const resolver = createReleaseResolver(octokit, { owner: OWNER, repo: NAME }, TOKEN);
+    const resolver = createReleaseResolver(octokit, { owner: OWNER, repo: NAME });
     const resolved = await resolver.resolve({ name: ws.model, kind: "alias", alias: "staging" });
     expect(resolved).toEqual({
       digest: ws.modelDigest,

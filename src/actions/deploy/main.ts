@@ -33,12 +33,7 @@ export async function run(): Promise<void> {
     const resolvers: Record<"oci" | "github-release", () => ModelResolver> = {
       oci: () => createModelResolver(inputs.registry, inputs.githubToken),
       "github-release": () =>
-        createReleaseResolver(
-          createOctokit(inputs.githubToken),
-          { owner, repo },
-          inputs.githubToken,
-          env.GITHUB_SERVER_URL,
-        ),
+        createReleaseResolver(createOctokit(inputs.githubToken), { owner, repo }, env.GITHUB_SERVER_URL),
     };
     const resolver = resolvers[inputs.registry.kind as keyof typeof resolvers]();
     const timeline = new Timeline();

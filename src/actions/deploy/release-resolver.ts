@@ -18,10 +18,9 @@ import { AliasRefs } from "../../versioning/alias-refs.ts";
 export function createReleaseResolver(
   github: ReleaseReaderGitHub,
   where: { owner: string; repo: string },
-  token: string,
   serverUrl = "https://github.com",
 ): ModelResolver {
-  const versions = new ReleaseVersions(github, where, token);
+  const versions = new ReleaseVersions(github, where);
   const reference = (ref: ModelRef): string =>
     ref.kind === "version" ? ref.version : ref.kind === "alias" ? ref.alias : ref.digest;
   const find = async (name: string, ref: string): Promise<ResolvedRelease> => {

@@ -27,7 +27,7 @@ export async function releaseBaseline(
   const spec = `registry:${model}@${reference}`;
   const { owner, repo } = context.repository;
   try {
-    const versions = new ReleaseVersions(await context.github(), { owner, repo }, context.token);
+    const versions = new ReleaseVersions(await context.github(), { owner, repo });
     const resolved = await versions.resolve(model, reference);
     if (!resolved) return undefined;
     const dir = await mkdtemp(join(context.runnerTemp, "mlops-baseline-"));

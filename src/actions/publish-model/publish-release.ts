@@ -51,7 +51,7 @@ async function publishRelease(
   aliases: readonly string[],
 ): Promise<{ digest: string; summary: string }> {
   const github = await job.github();
-  const store = new ReleaseStore(github, { owner: job.owner, repo: job.repo }, job.inputs.token);
+  const store = new ReleaseStore(github, { owner: job.owner, repo: job.repo });
   const tag = claim.ref.slice("refs/tags/".length);
   const cardBytes = new TextEncoder().encode(card);
   const planned = planAssets(

@@ -2,7 +2,7 @@
 // (tests pass a real client against the GitHub double). Uploads stream a file from disk to the release's
 // `upload_url` as raw `application/octet-stream` (constant memory); downloads ask the asset's API URL
 // with `Accept: application/octet-stream`, follow the 302 and hash while they write.
-// Pure of @actions/*: the token and fetch come from the caller.
+// Pure of @actions/*: every request goes through the caller's client (its token, proxy, rate limits).
 import { createHash } from "node:crypto";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -37,6 +37,14 @@ type Repo = { owner: string; repo: string };
 
 /** The slice of Octokit (GitHubClient) the store calls. */
 export interface ReleasesGitHub {
+  /** Raw requests: uploads to `upload_url` and asset downloads (proxies, auth and limits as for the rest). */
+  request(options: {
+    method: "GET" | "POST";
+    url: string;
+    headers: Record<string, string>;
+    data?: unknown;
+    request?: { retries?: number; parseSuccessResponseBody?: boolean };
+  }): Promise<{ status: number; data: unknown }>;
   rest: {
     repos: {
       createRelease(
@@ -90,11 +98,9 @@ const PAGE = 100;
 export class ReleaseStore {
   private readonly github: ReleasesGitHub;
   private readonly where: Repo;
-  private readonly token: string;
-  constructor(github: ReleasesGitHub, where: Repo, token: string) {
+  constructor(github: ReleasesGitHub, where: Repo) {
     this.github = github;
     this.where = where;
-    this.token = token;
   }
 
   /** The published release on `tag`, or undefined (drafts are not found by tag). */
@@ -179,31 +185,23 @@ export class ReleaseStore {
       source.path === undefined
         ? Buffer.from(source.bytes ?? new Uint8Array())
         : (Readable.toWeb(createReadStream(source.path)) as unknown as ReadableStream<Uint8Array>);
-    let response: Response;
     try {
-      response = await fetch(url, {
+      const response = await this.github.request({
         method: "POST",
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          accept: "application/vnd.github+json",
-          "content-type": "application/octet-stream",
-          "content-length": String(source.size),
-          "x-github-api-version": "2022-11-28",
-        },
-        body,
-        duplex: "half",
+        url: url.toString(),
+        headers: { "content-type": "application/octet-stream", "content-length": String(source.size) },
+        data: body,
+        // A streamed body cannot be sent twice: the caller retries (and cleans up a `starter` asset).
+        request: { retries: 0 },
       });
+      return response.data as ReleaseAsset;
     } catch (error) {
-      throw new UploadError(`upload of ${source.name} failed: ${(error as Error).message}`, undefined);
-    }
-    const text = await response.text();
-    if (response.status !== 201) {
+      const status = (error as { status?: number }).status;
       throw new UploadError(
-        `upload of ${source.name} answered ${response.status}: ${text.slice(0, 300)}`,
-        response.status,
+        `upload of ${source.name} failed${status === undefined ? "" : ` (${status})`}: ${(error as Error).message.split("\n")[0] ?? ""}`,
+        status,
       );
     }
-    return JSON.parse(text) as ReleaseAsset;
   }
 
   /**
@@ -215,36 +213,24 @@ export class ReleaseStore {
     path: string,
     expected: { size: number; sha256: string | undefined },
   ): Promise<void> {
-    let target = asset.url;
-    let response: Response | undefined;
-    for (let hop = 0; hop < 5; hop++) {
-      const sameOrigin = new URL(target).origin === new URL(asset.url).origin;
-      response = await fetch(target, {
-        headers: {
-          accept: "application/octet-stream",
-          // The signed URL GitHub redirects to takes no token (and must not get one).
-          ...(sameOrigin && hop === 0 ? { authorization: `Bearer ${this.token}` } : {}),
-        },
-        redirect: "manual",
-      });
-      const location = response.headers.get("location");
-      if (response.status >= 300 && response.status < 400 && location) {
-        await response.body?.cancel();
-        target = new URL(location, target).toString();
-        continue;
-      }
-      break;
-    }
-    if (!response?.ok || !response.body) {
-      throw new Error(`Downloading release asset ${asset.name} answered ${response?.status ?? "nothing"}.`);
-    }
+    // Accept: application/octet-stream answers 302 to a signed URL; fetch follows it (and drops the
+    // token on the way to another origin). The body streams to disk while it is hashed.
+    const response = await this.github.request({
+      method: "GET",
+      url: asset.url,
+      headers: { accept: "application/octet-stream" },
+      request: { parseSuccessResponseBody: false },
+    });
+    const stream = response.data as WebReadableStream<Uint8Array> | null;
+    if (!stream)
+      throw new Error(`Downloading release asset ${asset.name} answered ${response.status} without a body.`);
     const hash = createHash("sha256");
     let size = 0;
     const partial = `${path}.partial`;
     const out = createWriteStream(partial);
     try {
       await pipeline(
-        Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>),
+        Readable.fromWeb(stream),
         new Writable({
           write(chunk: Buffer, _encoding, done) {
             hash.update(chunk);

@@ -27,11 +27,11 @@ export class ReleaseVersions {
   private readonly owner: string;
   private readonly repo: string;
   readonly store: ReleaseStore;
-  constructor(github: ReleaseReaderGitHub, where: { owner: string; repo: string }, token: string) {
+  constructor(github: ReleaseReaderGitHub, where: { owner: string; repo: string }) {
     this.github = github;
     this.owner = where.owner;
     this.repo = where.repo;
-    this.store = new ReleaseStore(github, where, token);
+    this.store = new ReleaseStore(github, where);
   }
 
   /** The published release a reference names, or undefined when there is none. */
