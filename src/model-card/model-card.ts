@@ -3,6 +3,14 @@
 // `model-card` template. Every backend carries the same card (the OCI doc layer, the release body).
 // Pure and deterministic: no clock, no environment, so a re-publish renders the same bytes.
 // Everything from the record is user-controlled text and goes through escapeText.
+//
+// The card opens with YAML front matter in the Hugging Face Hub's model card metadata format, with a
+// `model-index` (task, dataset, metrics) so the Hub and tools that read model cards understand it
+// (schemas/huggingface/ has the spec it follows). A template may open with its own front matter
+// (license, tags, pipeline_tag, datasets, language…): its keys are kept, `pipeline_tag` names the task
+// and `datasets[0]` the dataset; `model-index` is always generated from the record.
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { ConfigurationError } from "../formats/errors.ts";
 import { escapeText, link, tableHeader, tableRow } from "../formats/markdown.ts";
 import { formatNumber } from "../formats/numbers.ts";
 import type { MetricValue, RunRecord } from "../record/run-record.ts";
@@ -30,8 +38,13 @@ export interface ModelCardInput {
 /** Placeholders a template may use; anything else in braces stays as written. */
 const PLACEHOLDERS = ["name", "version", "uri", "revision", "repository"] as const;
 
+/** The task type when the template names none: the Hub's catch-all pipeline type. */
+const DEFAULT_TASK = "other";
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+
 export function renderModelCard(input: ModelCardInput): string {
   const { record } = input;
+  const template = splitTemplate(input.template);
   const sections = [
     header(input),
     gateSection(input.gate),
@@ -41,9 +54,85 @@ export function renderModelCard(input: ModelCardInput): string {
     codeSection(input),
     environmentSection(record),
     filesSection(record),
-    intendedUse(input),
+    intendedUse({ ...input, ...(template.body === undefined ? {} : { template: template.body }) }),
   ];
-  return `${sections.filter((s) => s !== "").join("\n\n")}\n`;
+  return `${frontMatter(record, template.metadata)}${sections.filter((s) => s !== "").join("\n\n")}\n`;
+}
+
+/** A template's own front matter (an object) and the markdown after it. */
+function splitTemplate(template: string | undefined): {
+  metadata: Record<string, unknown>;
+  body: string | undefined;
+} {
+  const match = template === undefined ? null : FRONT_MATTER.exec(template);
+  if (!match || template === undefined) return { metadata: {}, body: template };
+  let metadata: unknown;
+  try {
+    metadata = parseYaml(match[1] ?? "");
+  } catch (error) {
+    throw new ConfigurationError(
+      `The model-card template's front matter is not YAML (${(error as Error).message.split("\n")[0] ?? ""}). Fix the block between the '---' lines, or remove it.`,
+    );
+  }
+  if (metadata !== null && (typeof metadata !== "object" || Array.isArray(metadata))) {
+    throw new ConfigurationError(
+      "The model-card template's front matter is not a YAML mapping (key: value lines). Fix the block between the '---' lines, or remove it.",
+    );
+  }
+  return { metadata: (metadata ?? {}) as Record<string, unknown>, body: template.slice(match[0].length) };
+}
+
+/** Hugging Face model card metadata: the template's keys, our tag, and the model-index from the record. */
+function frontMatter(record: RunRecord, metadata: Record<string, unknown>): string {
+  const kept = Object.fromEntries(
+    Object.entries(metadata).filter(([key]) => key !== "model-index" && /^[A-Za-z0-9_.-]+$/.test(key)),
+  );
+  const tags = Array.isArray(kept.tags) ? kept.tags.filter((t): t is string => typeof t === "string") : [];
+  const datasets = Array.isArray(kept.datasets)
+    ? kept.datasets.filter((d): d is string => typeof d === "string")
+    : [];
+  const dataNames = record.data.paths.map((p) => p.path);
+  const dataset: Record<string, string> = {
+    type: datasets[0] ?? dataNames[0] ?? "unrecorded",
+    name: dataNames.length > 0 ? dataNames.join(", ") : (datasets[0] ?? "unrecorded"),
+  };
+  if (record.data.digest !== "") dataset.revision = record.data.digest;
+  const metrics = Object.keys(record.metrics)
+    .sort()
+    .map((name) => {
+      const value = record.metrics[name] ?? 0;
+      const number = typeof value === "number" ? value : value.reduce((a, b) => a + b, 0) / value.length;
+      return { type: name, value: number, name };
+    });
+  const task = typeof kept.pipeline_tag === "string" ? kept.pipeline_tag : DEFAULT_TASK;
+  const document = {
+    ...kept,
+    tags: [...new Set([...tags, "mlops-actions"])],
+    "model-index": [{ name: record.model.name, results: [{ task: { type: task }, dataset, metrics }] }],
+  };
+  const yaml = stringifyYaml(document, {
+    lineWidth: 0,
+    defaultStringType: "QUOTE_DOUBLE",
+    defaultKeyType: "PLAIN",
+  });
+  return `---\n${inertQuotedStrings(yaml)}---\n\n`;
+}
+
+/**
+ * The release body renders the front matter as markdown: inside every double-quoted YAML string, the
+ * characters markdown acts on (HTML, mentions, issue links, autolinks, code, emphasis) become YAML
+ * `\xNN` escapes. The YAML parses back to the exact values; the rendered text stays inert. Keys are
+ * plain (ours, or the template's filtered to safe names), so every `"` opens a string scalar.
+ */
+function inertQuotedStrings(yaml: string): string {
+  return yaml.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) =>
+    quoted
+      .replace(
+        /[<>&@#`*[\]~$:]/g,
+        (char) => `\\x${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+      )
+      .replace(/(www)\./gi, "$1\\x2E"),
+  );
 }
 
 function header(input: ModelCardInput): string {

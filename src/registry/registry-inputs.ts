@@ -16,7 +16,7 @@ export interface RegistryInputReader {
 /** The registry backends, in the order messages name them. */
 export const REGISTRY_KINDS = ["oci", "github-release", "mlflow"] as const;
 export type RegistryKind = (typeof REGISTRY_KINDS)[number];
-/** Backends that work in this version; the others are named but refused with a clear error. */
+/** Backends every reader of these inputs serves; an action passes its own list when it serves more. */
 const AVAILABLE: readonly RegistryKind[] = ["oci"];
 
 export interface RegistryInputs {
@@ -34,12 +34,13 @@ export function defaultRegistryUrl(env: NodeJS.ProcessEnv): string | undefined {
 
 export function parseRegistryInputs(
   inputs: RegistryInputReader,
-  options: { defaultUrl: string | undefined },
+  options: { defaultUrl: string | undefined; available?: readonly RegistryKind[] },
 ): RegistryInputs {
   const kind = inputs.choice("registry", REGISTRY_KINDS, "oci");
-  if (!AVAILABLE.includes(kind)) {
+  const available = options.available ?? AVAILABLE;
+  if (!available.includes(kind)) {
     throw new NotImplementedError(
-      `Input 'registry' is '${kind}', which arrives in a later version of mlops-actions; this version publishes to 'oci' only (registries known: ${REGISTRY_KINDS.join(", ")}).`,
+      `Input 'registry' is '${kind}', which arrives in a later version of mlops-actions; here it can be ${available.map((k) => `'${k}'`).join(" or ")} (registries known: ${REGISTRY_KINDS.join(", ")}).`,
     );
   }
   const urlText = inputs.optional("registry-url") ?? options.defaultUrl;

@@ -11,7 +11,7 @@ import { httpStatus, needsPermission } from "../formats/github-errors.ts";
 import { AUTO_VERSION } from "./version-names.ts";
 
 const CLAIM_SCHEMA = "mlops-actions/version-claim";
-const CLAIM_REF_PREFIX = "refs/tags/mlops/";
+export const CLAIM_REF_PREFIX = "refs/tags/mlops/";
 
 /** The slice of Octokit (GitHubClient) claims need; tests pass a real client against the GitHub double. */
 export interface ClaimsGitHub {
@@ -79,7 +79,7 @@ export interface ClaimResult {
   claim: Claim;
 }
 
-function claimRef(model: string, version: string): string {
+export function claimRef(model: string, version: string): string {
   return `${CLAIM_REF_PREFIX}${model}/${version}`;
 }
 
@@ -88,37 +88,47 @@ export function claimMessage(claim: Claim): string {
   return `mlops-actions: ${claim.model} ${claim.version} (run ${claim.runId}, attempt ${claim.runAttempt})\n\n${JSON.stringify(body)}\n`;
 }
 
-/** The claim in a tag object's message, or undefined for a tag that is not one (made by hand). */
-export function parseClaimMessage(message: string): Claim | undefined {
+/**
+ * The JSON document of a tag object message written by this toolkit (its last line starting with `{`)
+ * when its `schema` is `schema`; undefined for anything else (a tag made by hand).
+ */
+export function tagMessageDocument(message: string, schema: string): Record<string, unknown> | undefined {
   const line = message
     .split("\n")
     .map((l) => l.trim())
     .findLast((l) => l.startsWith("{"));
   if (line === undefined) return undefined;
   try {
-    const value = JSON.parse(line) as Partial<Claim> & { schema?: unknown };
-    if (
-      value.schema !== CLAIM_SCHEMA ||
-      typeof value.model !== "string" ||
-      typeof value.version !== "string" ||
-      typeof value.modelDigest !== "string" ||
-      typeof value.repository !== "string" ||
-      typeof value.runId !== "string" ||
-      typeof value.runAttempt !== "number"
-    ) {
-      return undefined;
-    }
-    return {
-      model: value.model,
-      version: value.version,
-      modelDigest: value.modelDigest,
-      repository: value.repository,
-      runId: value.runId,
-      runAttempt: value.runAttempt,
-    };
+    const value = JSON.parse(line) as unknown;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+    const document = value as Record<string, unknown>;
+    return document.schema === schema ? document : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The claim in a tag object's message, or undefined for a tag that is not one (made by hand). */
+export function parseClaimMessage(message: string): Claim | undefined {
+  const value = tagMessageDocument(message, CLAIM_SCHEMA);
+  if (
+    typeof value?.model !== "string" ||
+    typeof value.version !== "string" ||
+    typeof value.modelDigest !== "string" ||
+    typeof value.repository !== "string" ||
+    typeof value.runId !== "string" ||
+    typeof value.runAttempt !== "number"
+  ) {
+    return undefined;
+  }
+  return {
+    model: value.model,
+    version: value.version,
+    modelDigest: value.modelDigest,
+    repository: value.repository,
+    runId: value.runId,
+    runAttempt: value.runAttempt,
+  };
 }
 
 const READ_CONCURRENCY = 8;

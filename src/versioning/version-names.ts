@@ -48,6 +48,11 @@ export function parseVersionInput(
   return { auto: false, version: value };
 }
 
+/** Whether a reference names a version (aliases never look like one: checkAlias refuses them). */
+export function isVersionLike(reference: string): boolean {
+  return SEMVER_LIKE.test(reference);
+}
+
 /** Alias names: OCI tags that cannot be mistaken for a version or a digest tag. */
 export function checkAlias(alias: string, input = "aliases"): string {
   if (!OCI_TAG.test(alias)) {

@@ -54,7 +54,7 @@ describe("publish-model: bad input gets a clear error naming the input, the valu
     [
       "a registry of a later version",
       { registry: "mlflow" },
-      /Input 'registry' is 'mlflow', which arrives in a later version of mlops-actions; this version publishes to 'oci' only \(registries known: oci, github-release, mlflow\)/,
+      /Input 'registry' is 'mlflow', which arrives in a later version of mlops-actions; here it can be 'oci' or 'github-release' \(registries known: oci, github-release, mlflow\)/,
     ],
     [
       "a malformed version",

@@ -161,6 +161,22 @@ describe("GitHub double: every route against the OpenAPI description", () => {
       (await octokit.rest.repos.listReleaseAssets({ ...base, release_id: release.id })).data,
     ).toHaveLength(1);
     expect((await octokit.rest.repos.getReleaseAsset({ ...base, asset_id: asset.id })).data.size).toBe(7);
+    const draft = (await octokit.rest.repos.createRelease({ ...base, tag_name: "model-v9", draft: true }))
+      .data;
+    const published = await octokit.rest.repos.updateRelease({
+      ...base,
+      release_id: draft.id,
+      draft: false,
+      make_latest: "false",
+    });
+    expect(published.data.draft).toBe(false);
+    await octokit.rest.repos.deleteReleaseAsset({ ...base, asset_id: asset.id });
+    await octokit.rest.repos.deleteRelease({ ...base, release_id: draft.id });
+    await octokit.rest.git.deleteRef({ ...base, ref: "tags/model-v9" });
+    // The immutable-releases setting needs administration: a user token.
+    await admin.rest.repos.enableImmutableReleases({ ...base });
+    expect((await admin.rest.repos.checkImmutableReleases({ ...base })).data.enabled).toBe(true);
+    await admin.rest.repos.disableImmutableReleases({ ...base });
 
     // Git refs and tags.
     const tag = (

@@ -72,7 +72,10 @@ export function getInputs(
   return {
     model,
     modelName,
-    registry: parseRegistryInputs(inputs, { defaultUrl: defaultRegistryUrl(env) }),
+    registry: parseRegistryInputs(inputs, {
+      defaultUrl: defaultRegistryUrl(env),
+      available: ["oci", "github-release"],
+    }),
     environment,
     target,
     webhook: target === "webhook" ? webhookInputs(inputs) : undefined,

@@ -11,6 +11,8 @@ import { createOctokit } from "../../lib/octokit.ts";
 import { appendSummary } from "../../lib/summary.ts";
 import { deploy, type DeployOutcome } from "./flow.ts";
 import { getInputs, type DeployInputs } from "./inputs.ts";
+import type { ModelResolver } from "../../deployments/model-ref.ts";
+import { createReleaseResolver } from "./release-resolver.ts";
 import { createModelResolver } from "./resolver.ts";
 import { Timeline } from "./timeline.ts";
 
@@ -27,7 +29,13 @@ export async function run(): Promise<void> {
     const env = process.env;
     const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? "").split("/");
     const api = octokitDeployments(createOctokit(inputs.githubToken), { owner, repo });
-    const resolver = createModelResolver(inputs.registry, inputs.githubToken);
+    // One resolver per registry backend (the `registry` input).
+    const resolvers: Record<"oci" | "github-release", () => ModelResolver> = {
+      oci: () => createModelResolver(inputs.registry, inputs.githubToken),
+      "github-release": () =>
+        createReleaseResolver(createOctokit(inputs.githubToken), { owner, repo }, env.GITHUB_SERVER_URL),
+    };
+    const resolver = resolvers[inputs.registry.kind as keyof typeof resolvers]();
     const timeline = new Timeline();
     const runId = env.GITHUB_RUN_ID ?? "0";
     const logUrl =

@@ -19,6 +19,7 @@ import { RUN_RECORD_FILE } from "../../record/run-record.ts";
 import { loadMetricsSource } from "./candidates.ts";
 import type { BaselineSpec } from "./inputs.ts";
 import { registryBaseline, type RegistryBaselineContext } from "./registry-baseline.ts";
+import { releaseBaseline } from "./release-baseline.ts";
 import { RunTrust, runFacts, type Trust } from "./trusted-runs.ts";
 
 /** Where the baseline came from, as mlops-gate.json records it. */
@@ -176,6 +177,16 @@ export async function resolveBaseline(
       );
     }
     case "registry": {
+      if (context.registry.registry.kind === "github-release") {
+        const found = await releaseBaseline(spec.model, spec.reference, context);
+        return (
+          found ??
+          none(
+            `registry:${spec.model}@${spec.reference}`,
+            `${context.repository.owner}/${context.repository.repo} has no published release for ${spec.model}@${spec.reference}`,
+          )
+        );
+      }
       const location = context.registry.registry.url;
       if (location === undefined)
         throw new Error("registry baseline without registry-url (checked in inputs)");
@@ -193,8 +204,20 @@ export async function resolveBaseline(
     }
     case "auto": {
       const location = context.registry.registry.url;
-      if (location !== undefined) {
-        const found = await productionBaseline(context, location);
+      const releases = context.registry.registry.kind === "github-release";
+      if (location !== undefined || releases) {
+        const read: VersionReader = releases
+          ? (reference) => releaseBaseline(context.modelName, reference, context)
+          : (reference) =>
+              registryBaseline(context.modelName, reference, {
+                ...registryContext(context),
+                location: location as RegistryLocation,
+              });
+        const found = await productionBaseline(
+          context,
+          read,
+          releases ? "the repository's releases" : `the registry at ${(location as RegistryLocation).host}`,
+        );
         if (found) return found;
         core.info(
           `No production deployment of ${context.modelName} and no ${context.modelName}@${PRODUCTION} in the registry: looking for the baseline in run artifacts.`,
@@ -214,25 +237,28 @@ export async function resolveBaseline(
  * this model, as deploy records it), else the `production` alias; undefined when the registry has
  * neither. The description says which one it is.
  */
+/** Reads one version or alias of the model from the configured registry. */
+type VersionReader = (reference: string) => Promise<ResolvedBaseline | undefined>;
+
 async function productionBaseline(
   context: BaselineContext,
-  location: RegistryLocation,
+  read: VersionReader,
+  where: string,
 ): Promise<ResolvedBaseline | undefined> {
-  const registry = { ...registryContext(context), location };
   const deployed = await productionDeployment(context);
   if (deployed) {
     const { version } = deployed.payload;
-    const found = await registryBaseline(context.modelName, version, registry);
+    const found = await read(version);
     if (found)
       return chosenBy(
         found,
         `the version of the latest successful ${PRODUCTION} deployment (deployment ${deployed.id}, ${deployed.createdAt.slice(0, 10)})`,
       );
     core.warning(
-      `The latest successful ${PRODUCTION} deployment of ${context.modelName} (#${deployed.id}) runs ${version}, which the registry at ${location.host} does not have: using the ${PRODUCTION} alias instead.`,
+      `The latest successful ${PRODUCTION} deployment of ${context.modelName} (#${deployed.id}) runs ${version}, which ${where} does not have: using the ${PRODUCTION} alias instead.`,
     );
   }
-  const alias = await registryBaseline(context.modelName, PRODUCTION, registry);
+  const alias = await read(PRODUCTION);
   return (
     alias &&
     chosenBy(

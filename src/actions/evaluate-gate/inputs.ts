@@ -89,9 +89,12 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): GateInputs {
   }
   const baseline = parseBaseline(inputs.string("baseline", "auto"));
   if (baseline.kind === "file") checkedPath("baseline", baseline.path, workspace, roots);
-  const registry = parseRegistryInputs(inputs, { defaultUrl: env.MLOPS_REGISTRY_URL?.trim() || undefined });
+  const registry = parseRegistryInputs(inputs, {
+    defaultUrl: env.MLOPS_REGISTRY_URL?.trim() || undefined,
+    available: ["oci", "github-release"],
+  });
   if (registry.password !== undefined) setSecret(registry.password);
-  if (baseline.kind === "registry" && registry.url === undefined) {
+  if (baseline.kind === "registry" && registry.kind === "oci" && registry.url === undefined) {
     throw new InputError(
       "registry-url",
       "",
@@ -129,7 +132,10 @@ function parseBaseline(value: string): BaselineSpec {
     case "file":
       return { kind: "file", path: rest };
     case "registry": {
-      const named = /^([a-z0-9]+(?:[._/-]+[a-z0-9]+)*)@([A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/.exec(rest);
+      const named =
+        /^([a-z0-9]+(?:[._/-]+[a-z0-9]+)*)@([A-Za-z0-9_][A-Za-z0-9._-]{0,127}|sha256:[0-9a-f]{64})$/.exec(
+          rest,
+        );
       if (!named?.[1] || !named[2])
         throw new InputError("baseline", value, "needs registry:<model>@<alias|version>", fix);
       return { kind: "registry", model: named[1], reference: named[2] };

@@ -13,6 +13,9 @@ import {
 } from "../../registry/registry-inputs.ts";
 import { checkAlias, checkModelName, parseVersionInput } from "../../versioning/version-names.ts";
 
+/** The backends publish-model serves (backends.ts has one module each). */
+export const PUBLISHABLE = ["oci", "github-release"] as const;
+
 export type RecordSource = { kind: "file"; path: string } | { kind: "artifact"; name: string };
 
 export interface PublishInputs {
@@ -21,7 +24,8 @@ export interface PublishInputs {
   modelName: string | undefined;
   version: { auto: true } | { auto: false; version: string };
   aliases: string[];
-  registry: RegistryInputs & { url: NonNullable<RegistryInputs["url"]> };
+  /** `url` is set for `oci` (defaulted to ghcr.io); `github-release` publishes to this repository. */
+  registry: RegistryInputs;
   token: string;
   requireGate: boolean;
   /** MiB per upload request, or undefined for one request per blob. */
@@ -48,8 +52,8 @@ export function readInputs(inputs: Inputs, env: NodeJS.ProcessEnv): PublishInput
   const modelName = modelNameText === undefined ? undefined : checkModelName(modelNameText);
   const version = parseVersionInput(inputs.string("version", "auto"));
   const aliases = [...new Set(inputs.lines("aliases").map((alias) => checkAlias(alias)))];
-  const registry = parseRegistryInputs(inputs, { defaultUrl: defaultRegistryUrl(env) });
-  if (registry.url === undefined) {
+  const registry = readRegistry(inputs, env);
+  if (registry.kind === "oci" && registry.url === undefined) {
     throw new InputError(
       "registry-url",
       "",
@@ -59,7 +63,7 @@ export function readInputs(inputs: Inputs, env: NodeJS.ProcessEnv): PublishInput
   }
   if (registry.password !== undefined) setSecret(registry.password);
   const chunkMiB = inputs.number("chunk-size", { min: 1, max: 4096, integer: true });
-  if (chunkMiB !== undefined && chunkMiB > 4 && registry.url.host === "ghcr.io") {
+  if (chunkMiB !== undefined && chunkMiB > 4 && registry.url?.host === "ghcr.io") {
     throw new InputError(
       "chunk-size",
       String(chunkMiB),
@@ -73,7 +77,7 @@ export function readInputs(inputs: Inputs, env: NodeJS.ProcessEnv): PublishInput
     modelName,
     version,
     aliases,
-    registry: { ...registry, url: registry.url },
+    registry,
     token: inputs.string("github-token", ""),
     requireGate: inputs.boolean("require-gate", true),
     chunkSizeMiB: chunkMiB,
@@ -82,6 +86,27 @@ export function readInputs(inputs: Inputs, env: NodeJS.ProcessEnv): PublishInput
     workspace,
     pathRoots: roots,
   };
+}
+
+/** The registry inputs; `github-release` takes none of the OCI ones (it publishes to this repository). */
+function readRegistry(inputs: Inputs, env: NodeJS.ProcessEnv): RegistryInputs {
+  const registry = parseRegistryInputs(inputs, {
+    defaultUrl: defaultRegistryUrl(env),
+    available: PUBLISHABLE,
+  });
+  if (registry.kind !== "github-release") return registry;
+  for (const name of ["registry-url", "registry-username", "registry-password", "chunk-size"]) {
+    const value = inputs.optional(name);
+    if (value !== undefined) {
+      throw new InputError(
+        name,
+        name === "registry-password" ? "***" : value,
+        "has no meaning with 'registry: github-release', which publishes to this repository's releases with 'github-token'",
+        `Remove '${name}', or set 'registry: oci' to publish to an OCI registry.`,
+      );
+    }
+  }
+  return { kind: registry.kind, url: undefined, username: undefined, password: undefined };
 }
 
 function recordSource(

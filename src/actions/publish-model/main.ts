@@ -1,23 +1,21 @@
-// publish-model: read the record → check the model files are the ones it describes → the gate
-// requirement → claim the version → push blobs, config, manifest → tag → aliases last → outputs.
-// Everything before the claim is local (bad input and changed files fail before any network).
+// publish-model: read the record → check the model files are the ones it describes → the backend's own
+// checks → the gate requirement → claim the version → the backend publishes it (complete or not at
+// all) and moves the aliases last → outputs. The backend comes from the table in backends.ts by the
+// `registry` input. Everything before the claim is local (bad input and changed files fail before any
+// network).
 import * as core from "@actions/core";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runAction } from "../../lib/action.ts";
 import { createOctokit, type GitHubClient } from "../../lib/octokit.ts";
-import { registryCredentials } from "../../registry/registry-inputs.ts";
-import { createOciClient } from "../../registry/oci/client.ts";
-import { repositoryFor } from "../../registry/oci/location.ts";
 import { renderModelCard, type CardGate } from "../../model-card/model-card.ts";
-import { buildModelPack } from "../../modelpack/artifact.ts";
 import { VersionClaims } from "../../versioning/version-claims.ts";
 import { checkModelName } from "../../versioning/version-names.ts";
+import { BACKENDS } from "./backends.ts";
 import { requireGate } from "./gate-evidence.ts";
 import { getInputs, type PublishInputs } from "./inputs.ts";
 import { checkModelFiles } from "./model-files.ts";
-import { moveAliases, publishModelPack } from "./publish-oci.ts";
 import { loadRecord } from "./record-source.ts";
 
 export async function run(): Promise<void> {
@@ -27,8 +25,7 @@ export async function run(): Promise<void> {
 }
 
 export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Promise<void> {
-  // Local checks first: a half-given credential is an input mistake, found before any network.
-  const credentials = await registryCredentials(inputs.registry, inputs.registry.url, env, inputs.token);
+  const backend = await BACKENDS[inputs.registry.kind as keyof typeof BACKENDS].configure(inputs, env);
   const runnerTemp = resolve(env.RUNNER_TEMP ?? join(inputs.workspace, ".mlops-tmp"));
   const loaded = await core.group("Read the run record", () =>
     loadRecord(inputs.record, {
@@ -50,8 +47,23 @@ export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Pr
   const template = inputs.modelCard === undefined ? undefined : await readFile(inputs.modelCard, "utf8");
   const recordSha256 = createHash("sha256").update(loaded.bytes).digest("hex");
   const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? "").split("/");
+  const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
   let client: GitHubClient | undefined;
   const github = (): Promise<GitHubClient> => Promise.resolve((client ??= createOctokit(inputs.token)));
+  const target = await backend.prepare({
+    inputs,
+    env,
+    record,
+    recordBytes: loaded.bytes,
+    recordSha256,
+    modelRoot: loaded.modelRoot,
+    model,
+    owner,
+    repo,
+    serverUrl,
+    github,
+    log: (message) => core.info(message),
+  });
 
   let gate: CardGate | undefined;
   if (inputs.requireGate) {
@@ -73,16 +85,6 @@ export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Pr
     core.notice("require-gate is false: publishing without checking a gate verdict.");
   }
 
-  const repository = repositoryFor(inputs.registry.url, model);
-  const label = `${inputs.registry.url.host}/${repository}`;
-  const store = createOciClient({
-    location: inputs.registry.url,
-    repository,
-    credentials,
-    chunkSizeMiB: inputs.chunkSizeMiB,
-  });
-  if (credentials) core.info(`Registry credentials: ${credentials.source}.`);
-
   const claim = await core.group("Claim the version", async () =>
     new VersionClaims(await github()).claim({
       owner,
@@ -98,26 +100,16 @@ export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Pr
   core.info(
     `Version ${claim.version} (${claim.state === "new" ? "claimed" : `claimed before by run ${claim.claim.runId}`}, ${claim.ref}).`,
   );
-  const uri = `oci://${label}:${claim.version}`;
-  const pack = buildModelPack({
+  const uri = target.uri(claim.version);
+  const card = renderModelCard({
     record,
-    recordBytes: loaded.bytes,
-    modelRoot: loaded.modelRoot,
-    card: renderModelCard({
-      record,
-      version: claim.version,
-      uri,
-      ...(gate ? { gate } : {}),
-      ...(template ? { template } : {}),
-      serverUrl: env.GITHUB_SERVER_URL ?? "https://github.com",
-    }),
     version: claim.version,
-    serverUrl: env.GITHUB_SERVER_URL ?? "https://github.com",
+    uri,
+    ...(gate ? { gate } : {}),
+    ...(template ? { template } : {}),
+    serverUrl,
   });
-  const published = await core.group(`Push ${uri}`, () =>
-    publishModelPack(store, pack, { version: claim.version, label, log: { info: (m) => core.info(m) } }),
-  );
-  await moveAliases(store, claim.version, inputs.aliases, label);
+  const published = await target.publish(claim, card, inputs.aliases);
 
   core.setOutput("version", claim.version);
   core.setOutput("uri", uri);
@@ -125,6 +117,6 @@ export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Pr
   core.setOutput("model-digest", record.model.digest);
   core.setOutput("aliases", inputs.aliases.join("\n"));
   core.info(
-    `Published ${uri} (${published.digest}): ${published.existed ? "already complete" : `${published.uploadedBlobs} blob(s) uploaded, ${published.skippedBlobs} already there`}${inputs.aliases.length ? `; aliases ${inputs.aliases.join(", ")}` : ""}.`,
+    `Published ${published.summary}${inputs.aliases.length ? `; aliases ${inputs.aliases.join(", ")}` : ""}.`,
   );
 }

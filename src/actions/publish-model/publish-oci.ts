@@ -5,18 +5,68 @@
 //   3. the manifest by digest, then the version tag: a tag never points at a partial artifact;
 //   4. aliases last, each moved to the version's manifest.
 // A run killed anywhere leaves at most untagged blobs; the re-run finds its claim and completes it.
+import * as core from "@actions/core";
 import { ConfigurationError } from "../../formats/errors.ts";
 import { ANNOTATIONS } from "../../modelpack/annotations.ts";
-import { type ModelPack } from "../../modelpack/artifact.ts";
+import { buildModelPack, type ModelPack } from "../../modelpack/artifact.ts";
 import { layerFilepath, OCI_MANIFEST_MEDIA_TYPE } from "../../modelpack/media-types.ts";
 import { readModelPackManifest } from "../../modelpack/reader.ts";
-import type { OciClient } from "../../registry/oci/client.ts";
+import { createOciClient, type OciClient } from "../../registry/oci/client.ts";
+import { repositoryFor } from "../../registry/oci/location.ts";
+import { registryCredentials } from "../../registry/registry-inputs.ts";
+import type { RegistryBackend } from "./backend.ts";
+
+/** `registry: oci`: a ModelPack artifact per version, tags for versions and aliases. */
+export const ociBackend: RegistryBackend = {
+  async configure(inputs, env) {
+    const location = inputs.registry.url;
+    if (location === undefined) throw new Error("registry-url was not defaulted for registry: oci");
+    // A half-given credential is an input mistake: found here, before any network.
+    const credentials = await registryCredentials(inputs.registry, location, env, inputs.token);
+    return {
+      prepare: (job) => {
+        const repository = repositoryFor(location, job.model);
+        const label = `${location.host}/${repository}`;
+        const store = createOciClient({
+          location,
+          repository,
+          credentials,
+          chunkSizeMiB: inputs.chunkSizeMiB,
+        });
+        if (credentials) job.log(`Registry credentials: ${credentials.source}.`);
+        const uri = (version: string): string => `oci://${label}:${version}`;
+        return Promise.resolve({
+          label,
+          uri,
+          async publish(claim, card, aliases) {
+            const pack = buildModelPack({
+              record: job.record,
+              recordBytes: job.recordBytes,
+              modelRoot: job.modelRoot,
+              card,
+              version: claim.version,
+              serverUrl: job.serverUrl,
+            });
+            const published = await core.group(`Push ${uri(claim.version)}`, () =>
+              publishModelPack(store, pack, { version: claim.version, label, log: { info: job.log } }),
+            );
+            await moveAliases(store, claim.version, aliases, label);
+            return {
+              digest: published.digest,
+              summary: `${uri(claim.version)} (${published.digest}): ${published.existed ? "already complete" : `${published.uploadedBlobs} blob(s) uploaded, ${published.skippedBlobs} already there`}`,
+            };
+          },
+        });
+      },
+    };
+  },
+};
 
 export interface PublishProgress {
   info(message: string): void;
 }
 
-export interface PublishedVersion {
+export interface PushedModelPack {
   /** The manifest digest the version tag points at. */
   digest: string;
   /** Whether the version existed already (nothing uploaded). */
@@ -29,7 +79,7 @@ export async function publishModelPack(
   store: OciClient,
   pack: ModelPack,
   options: { version: string; label: string; log: PublishProgress },
-): Promise<PublishedVersion> {
+): Promise<PushedModelPack> {
   const existing = await store.getManifest(options.version);
   if (existing) {
     const read = readModelPackManifest(existing.body, `${options.label}:${options.version}`);

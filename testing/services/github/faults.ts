@@ -16,7 +16,15 @@ export type FaultSpec = {
   | { kind: "reset" }
   /** Closes the connection before handling the request or answering (the client sees ECONNRESET). */
   | { kind: "drop" }
+  /**
+   * Release asset uploads only: answers 502 and leaves the asset in state `starter` (size 0, no digest),
+   * as GitHub does after a failed upload; the name stays taken until the asset is deleted.
+   */
+  | { kind: "failed-upload" }
 );
+
+/** The route `failed-upload` faults apply to. */
+export const UPLOAD_ROUTE = "POST /repos/{owner}/{repo}/releases/{release_id}/assets";
 
 const KNOWN_ROUTES = new Set(ROUTES.map(routeKey));
 
@@ -33,6 +41,8 @@ export class Faults {
 
   add(spec: FaultSpec): void {
     assertKnown(spec.route);
+    if (spec.kind === "failed-upload" && spec.route !== UPLOAD_ROUTE)
+      throw new Error(`A failed-upload fault applies to "${UPLOAD_ROUTE}" only, not "${spec.route}"`);
     this.pending.push({ spec, remaining: spec.times ?? 1 });
   }
 

@@ -27,6 +27,8 @@ export interface RequestContext {
   url: URL;
   /** The operation's documentation URL, for error bodies. */
   docs: string;
+  /** An injected `failed-upload` fault hit this request (release asset uploads). */
+  failUpload?: boolean;
 }
 
 export interface Reply {

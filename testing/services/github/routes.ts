@@ -114,6 +114,16 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: "POST", path: "/repos/{owner}/{repo}/releases", operationId: "repos/create-release" },
   { method: "GET", path: "/repos/{owner}/{repo}/releases/{release_id}", operationId: "repos/get-release" },
   {
+    method: "PATCH",
+    path: "/repos/{owner}/{repo}/releases/{release_id}",
+    operationId: "repos/update-release",
+  },
+  {
+    method: "DELETE",
+    path: "/repos/{owner}/{repo}/releases/{release_id}",
+    operationId: "repos/delete-release",
+  },
+  {
     method: "GET",
     path: "/repos/{owner}/{repo}/releases/tags/{tag}",
     operationId: "repos/get-release-by-tag",
@@ -129,10 +139,31 @@ export const ROUTES: readonly RouteSpec[] = [
     operationId: "repos/get-release-asset",
   },
   {
+    method: "DELETE",
+    path: "/repos/{owner}/{repo}/releases/assets/{asset_id}",
+    operationId: "repos/delete-release-asset",
+  },
+  {
     method: "POST",
     path: "/repos/{owner}/{repo}/releases/{release_id}/assets",
     operationId: "repos/upload-release-asset",
     uploads: true,
+  },
+  // Immutable releases: a published release's tag and assets are locked (the repository setting).
+  {
+    method: "GET",
+    path: "/repos/{owner}/{repo}/immutable-releases",
+    operationId: "repos/check-immutable-releases",
+  },
+  {
+    method: "PUT",
+    path: "/repos/{owner}/{repo}/immutable-releases",
+    operationId: "repos/enable-immutable-releases",
+  },
+  {
+    method: "DELETE",
+    path: "/repos/{owner}/{repo}/immutable-releases",
+    operationId: "repos/disable-immutable-releases",
   },
   // Git database: refs and annotated tags.
   { method: "POST", path: "/repos/{owner}/{repo}/git/refs", operationId: "git/create-ref" },
@@ -146,6 +177,12 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "PATCH",
     path: "/repos/{owner}/{repo}/git/refs/{ref}",
     operationId: "git/update-ref",
+    greedyLastParam: true,
+  },
+  {
+    method: "DELETE",
+    path: "/repos/{owner}/{repo}/git/refs/{ref}",
+    operationId: "git/delete-ref",
     greedyLastParam: true,
   },
   {

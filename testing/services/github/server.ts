@@ -227,7 +227,7 @@ class Double implements GitHubDouble {
     else if (fault?.kind === "drop") {
       req.socket.destroy();
       return;
-    } else if (fault && fault.kind !== "reset") {
+    } else if (fault && fault.kind !== "reset" && fault.kind !== "failed-upload") {
       send(faultReply(fault, docs));
       return;
     }
@@ -235,7 +235,9 @@ class Double implements GitHubDouble {
 
     try {
       send(
-        await this.dispatch(route, match.params, url, req, rawBody, body, hasJsonBody, record, docs),
+        await this.dispatch(route, match.params, url, req, rawBody, body, hasJsonBody, record, docs, {
+          failUpload: fault?.kind === "failed-upload",
+        }),
         route,
         reset,
       );
@@ -261,6 +263,7 @@ class Double implements GitHubDouble {
     hasBody: boolean,
     record: RecordedRequest,
     docs: string,
+    injected: { failUpload: boolean },
   ): Promise<Reply> {
     const token = tokenFromHeader(req.headers.authorization);
     const identity = token === undefined ? undefined : this.tokens.get(token);
@@ -320,6 +323,7 @@ class Double implements GitHubDouble {
       artifacts: this.artifacts,
       url,
       docs,
+      failUpload: injected.failUpload,
     };
     return handler.handle(ctx);
   }
@@ -336,6 +340,21 @@ class Double implements GitHubDouble {
         res
           .writeHead(404, { "content-type": "application/xml" })
           .end("<Error><Code>BlobNotFound</Code></Error>");
+      return true;
+    }
+    const signed = /^\/_assets\/(\d+)$/.exec(url.pathname);
+    if (signed?.[1]) {
+      // Where GET /releases/assets/{id} with Accept: application/octet-stream redirects (GitHub: a signed
+      // URL on another host), drafts included.
+      const id = Number(signed[1]);
+      const found = [...this.state.repos.values()]
+        .flatMap((repo) => repo.releases.flatMap((r) => r.assets))
+        .find((a) => a.id === id && a.state === "uploaded");
+      if (found)
+        res
+          .writeHead(200, { "content-type": "application/octet-stream", "content-length": found.data.length })
+          .end(found.data);
+      else res.writeHead(404).end("Not Found");
       return true;
     }
     const asset = /^\/_web\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\/([^/]+)$/.exec(url.pathname);
@@ -367,7 +386,10 @@ class Double implements GitHubDouble {
   }
 }
 
-function faultReply(fault: Exclude<FaultSpec, { kind: "slow" | "reset" | "drop" }>, docs: string): Reply {
+function faultReply(
+  fault: Exclude<FaultSpec, { kind: "slow" | "reset" | "drop" | "failed-upload" }>,
+  docs: string,
+): Reply {
   switch (fault.kind) {
     case "status":
       return {

@@ -31,6 +31,10 @@ export interface RepoRecord {
   deployments: DeploymentRecord[];
   environments: EnvironmentRecord[];
   dispatches: DispatchRecord[];
+  /** The immutable-releases setting: releases published while it is on lock their tag and assets. */
+  immutableReleases: boolean;
+  /** Tag names once used by an immutable release: GitHub never lets them be used again. */
+  burnedTags: Set<string>;
   nextNumber: number;
   /** "owner/name" of the repository this one is a fork of (seeded for fork PRs and fork runs). */
   forkOf?: string;
@@ -125,7 +129,10 @@ export interface ReleaseAssetRecord {
   label: string | null;
   contentType: string;
   data: Buffer;
-  digest: string;
+  /** null while the asset is a `starter` (GitHub has no digest for a failed upload). */
+  digest: string | null;
+  /** `starter`: what GitHub leaves after a failed upload (an injected `failed-upload` fault). */
+  state: "uploaded" | "starter";
   uploader: string;
   createdAt: string;
 }
@@ -141,6 +148,10 @@ export interface ReleaseRecord {
   author: string;
   createdAt: string;
   publishedAt: string | null;
+  /** Published while the repository had immutable releases on: its tag and assets are locked. */
+  immutable: boolean;
+  /** The last `make_latest` sent (create or update), as GitHub would have applied it. */
+  makeLatest: "true" | "false" | "legacy" | undefined;
   assets: ReleaseAssetRecord[];
 }
 
@@ -307,6 +318,8 @@ export class GitHubState {
       deployments: [],
       environments: [],
       dispatches: [],
+      immutableReleases: false,
+      burnedTags: new Set(),
       nextNumber: 1,
       ...(seed.forkOf === undefined ? {} : { forkOf: seed.forkOf }),
       files: new Map(),
@@ -509,6 +522,18 @@ export class GitHubState {
 
   issues(fullName: string): IssueRecord[] {
     return this.repo(fullName).issues.filter((i) => !i.isPullRequest);
+  }
+
+  /** Turns the repository's immutable-releases setting on or off (what PUT/DELETE /immutable-releases do). */
+  setImmutableReleases(fullName: string, enabled: boolean): void {
+    this.repo(fullName).immutableReleases = enabled;
+  }
+
+  /** The tag name of an immutable release that locks `ref`, if any (`refs/tags/<name>`). */
+  lockedBy(repo: RepoRecord, ref: string): ReleaseRecord | undefined {
+    if (!ref.startsWith("refs/tags/")) return undefined;
+    const tag = ref.slice("refs/tags/".length);
+    return repo.releases.find((r) => r.immutable && r.tagName === tag);
   }
 
   releases(fullName: string): ReleaseRecord[] {

@@ -7,7 +7,7 @@ describe("renderModelCard", () => {
 
   it("renders metrics, params, data and code lineage, environment and files from the run record", () => {
     const card = renderModelCard({ record, version: "v3", uri: "oci://ghcr.io/acme/churn/churn:v3" });
-    expect(card).toMatch(/^# churn v3\n/);
+    expect(card).toMatch(/^---\n[\s\S]*?\n---\n\n# churn v3\n/);
     expect(card).toContain(
       "[run 4242 (attempt 1)](https://github.com/acme/churn/actions/runs/4242/attempts/1)",
     );

@@ -1,9 +1,30 @@
 // Git database: refs and annotated tag objects. Objects must be known to the repository (seeded commits,
 // PR heads, run heads, tag objects), as GitHub answers 422 "Object does not exist" otherwise.
 import { createHash } from "node:crypto";
-import { actor, field, json, notFound, str, validationFailed, type Handlers } from "../http.ts";
+import {
+  actor,
+  field,
+  json,
+  notFound,
+  str,
+  validationFailed,
+  type Handlers,
+  type RequestContext,
+} from "../http.ts";
 import { renderRef, renderTag } from "../representations.ts";
 import { timestamp, type TagObjectRecord } from "../state.ts";
+
+/** An immutable release's tag cannot move or go while the release exists. */
+function refuseLocked(ctx: RequestContext, ref: string, what: "update" | "delete"): void {
+  const release = ctx.render.state.lockedBy(ctx.repo, ref);
+  if (release) {
+    throw validationFailed(ctx.docs, {
+      resource: "Reference",
+      code: "custom",
+      message: `Cannot ${what} ${ref}: it is the tag of an immutable release (${release.id})`,
+    });
+  }
+}
 
 export const gitHandlers: Handlers = {
   "git/create-ref": {
@@ -65,9 +86,26 @@ export const gitHandlers: Handlers = {
           message: "Object does not exist",
         });
       }
+      refuseLocked(ctx, ref, "update");
       // The double keeps no commit graph, so it cannot refuse non-fast-forward updates without `force`.
       ctx.repo.refs.set(ref, sha);
       return json(200, renderRef(ctx.render, ctx.repo, ref, sha));
+    },
+  },
+  "git/delete-ref": {
+    permission: ["contents", "write"],
+    handle: (ctx) => {
+      const ref = `refs/${String(ctx.params.ref)}`;
+      if (!ctx.repo.refs.has(ref)) {
+        throw validationFailed(ctx.docs, {
+          resource: "Reference",
+          code: "custom",
+          message: "Reference does not exist",
+        });
+      }
+      refuseLocked(ctx, ref, "delete");
+      ctx.repo.refs.delete(ref);
+      return { status: 204 };
     },
   },
   "git/list-matching-refs": {

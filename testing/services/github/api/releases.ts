@@ -1,5 +1,9 @@
 // Releases and release assets. Assets are uploaded to `upload_url` (the /uploads prefix of this server,
-// uploads.github.com on GitHub) with the raw bytes as the body.
+// uploads.github.com on GitHub) with the raw bytes as the body; `GET /releases/assets/{id}` with
+// `Accept: application/octet-stream` answers 302 to the bytes (a signed URL on GitHub).
+// Immutable releases (the repository setting): a release published while it is on locks its tag (no
+// move, no delete while the release exists; the name is never usable again) and its assets (no upload,
+// no delete); its title and notes stay editable.
 import { createHash } from "node:crypto";
 import {
   actor,
@@ -14,17 +18,68 @@ import {
   type RequestContext,
 } from "../http.ts";
 import { renderAsset, renderRelease } from "../representations.ts";
-import { timestamp, type ReleaseRecord } from "../state.ts";
+import { timestamp, type ReleaseAssetRecord, type ReleaseRecord } from "../state.ts";
 
 function findRelease(ctx: RequestContext): ReleaseRecord {
   const release = ctx.repo.releases.find((r) => r.id === ctx.params.release_id);
-  if (!release) throw notFound(ctx.docs);
+  if (!release || !visible(ctx, release)) throw notFound(ctx.docs);
   return release;
+}
+
+function findAsset(ctx: RequestContext): { release: ReleaseRecord; asset: ReleaseAssetRecord } {
+  for (const release of ctx.repo.releases) {
+    const asset = release.assets.find((a) => a.id === ctx.params.asset_id);
+    if (asset && visible(ctx, release)) return { release, asset };
+  }
+  throw notFound(ctx.docs);
 }
 
 /** Drafts are visible only to tokens that can push. */
 function visible(ctx: RequestContext, release: ReleaseRecord): boolean {
   return !release.draft || ctx.identity?.permissions.contents === "write";
+}
+
+const MAKE_LATEST = ["true", "false", "legacy"] as const;
+
+function makeLatest(ctx: RequestContext): ReleaseRecord["makeLatest"] {
+  const value = str(ctx.body, "make_latest");
+  return MAKE_LATEST.find((m) => m === value);
+}
+
+/** Publishing: the tag is created at target_commitish when missing; immutability starts now. */
+function publishRelease(ctx: RequestContext, release: ReleaseRecord): void {
+  const others = ctx.repo.releases.filter((r) => r !== release && !r.draft && r.tagName === release.tagName);
+  if (others.length > 0) {
+    throw validationFailed(ctx.docs, { resource: "Release", code: "already_exists", field: "tag_name" });
+  }
+  if (ctx.repo.burnedTags.has(release.tagName)) {
+    throw validationFailed(ctx.docs, {
+      resource: "Release",
+      code: "custom",
+      field: "tag_name",
+      message: "tag_name was used by an immutable release",
+    });
+  }
+  const tagRef = `refs/tags/${release.tagName}`;
+  if (!ctx.repo.refs.has(tagRef)) {
+    const sha =
+      ctx.repo.refs.get(`refs/heads/${release.targetCommitish}`) ??
+      (ctx.repo.objects.has(release.targetCommitish) ? release.targetCommitish : undefined);
+    if (sha === undefined) {
+      throw validationFailed(ctx.docs, { resource: "Release", code: "invalid", field: "target_commitish" });
+    }
+    ctx.repo.refs.set(tagRef, sha);
+  }
+  release.draft = false;
+  release.publishedAt = timestamp();
+  if (ctx.repo.immutableReleases) {
+    release.immutable = true;
+    ctx.repo.burnedTags.add(release.tagName);
+  }
+}
+
+function immutableError(ctx: RequestContext, message: string): HttpError {
+  return validationFailed(ctx.docs, { resource: "Release", code: "custom", message });
 }
 
 export const releaseHandlers: Handlers = {
@@ -44,40 +99,24 @@ export const releaseHandlers: Handlers = {
     permission: ["contents", "write"],
     handle: (ctx) => {
       const tagName = str(ctx.body, "tag_name") ?? "";
-      if (ctx.repo.releases.some((r) => r.tagName === tagName && !r.draft)) {
-        throw validationFailed(ctx.docs, { resource: "Release", code: "already_exists", field: "tag_name" });
-      }
-      const targetCommitish = str(ctx.body, "target_commitish") ?? ctx.repo.defaultBranch;
-      const draft = field(ctx.body, "draft") === true;
-      const tagRef = `refs/tags/${tagName}`;
-      if (!draft && !ctx.repo.refs.has(tagRef)) {
-        // Publishing a release for a missing tag creates the tag at target_commitish.
-        const sha =
-          ctx.repo.refs.get(`refs/heads/${targetCommitish}`) ??
-          (ctx.repo.objects.has(targetCommitish) ? targetCommitish : undefined);
-        if (sha === undefined) {
-          throw validationFailed(ctx.docs, {
-            resource: "Release",
-            code: "invalid",
-            field: "target_commitish",
-          });
-        }
-        ctx.repo.refs.set(tagRef, sha);
-      }
       const now = timestamp();
       const release: ReleaseRecord = {
         id: ctx.render.state.id(),
         tagName,
-        targetCommitish,
+        targetCommitish: str(ctx.body, "target_commitish") ?? ctx.repo.defaultBranch,
         name: str(ctx.body, "name") ?? null,
         body: str(ctx.body, "body") ?? null,
-        draft,
+        draft: true,
         prerelease: field(ctx.body, "prerelease") === true,
         author: actor(ctx),
         createdAt: now,
-        publishedAt: draft ? null : now,
+        publishedAt: null,
+        immutable: false,
+        makeLatest: makeLatest(ctx),
         assets: [],
       };
+      // Drafts may share a tag name (they have no tag yet); a published release may not.
+      if (field(ctx.body, "draft") !== true) publishRelease(ctx, release);
       ctx.repo.releases.push(release);
       const rendered = renderRelease(ctx.render, ctx.uploadsRoot, ctx.repo, release);
       return json(201, rendered, { location: String(rendered.url) });
@@ -85,10 +124,45 @@ export const releaseHandlers: Handlers = {
   },
   "repos/get-release": {
     permission: ["contents", "read"],
+    handle: (ctx) => json(200, renderRelease(ctx.render, ctx.uploadsRoot, ctx.repo, findRelease(ctx))),
+  },
+  "repos/update-release": {
+    permission: ["contents", "write"],
     handle: (ctx) => {
       const release = findRelease(ctx);
-      if (!visible(ctx, release)) throw notFound(ctx.docs);
+      const tagName = str(ctx.body, "tag_name");
+      if (tagName !== undefined && tagName !== release.tagName) {
+        if (release.immutable) throw immutableError(ctx, "Cannot change the tag of an immutable release");
+        release.tagName = tagName;
+      }
+      const target = str(ctx.body, "target_commitish");
+      if (target !== undefined) release.targetCommitish = target;
+      const name = str(ctx.body, "name");
+      if (name !== undefined) release.name = name;
+      const body = str(ctx.body, "body");
+      if (body !== undefined) release.body = body;
+      const prerelease = field(ctx.body, "prerelease");
+      if (typeof prerelease === "boolean") release.prerelease = prerelease;
+      release.makeLatest = makeLatest(ctx) ?? release.makeLatest;
+      const draft = field(ctx.body, "draft");
+      if (draft === false && release.draft) publishRelease(ctx, release);
+      else if (draft === true && !release.draft) {
+        if (release.immutable)
+          throw immutableError(ctx, "Cannot convert an immutable release back to a draft");
+        release.draft = true;
+        release.publishedAt = null;
+      }
       return json(200, renderRelease(ctx.render, ctx.uploadsRoot, ctx.repo, release));
+    },
+  },
+  "repos/delete-release": {
+    permission: ["contents", "write"],
+    handle: (ctx) => {
+      const release = findRelease(ctx);
+      // Deleting a release keeps its tag (GitHub deletes only the release); an immutable release's tag
+      // becomes deletable, but its name stays burned.
+      ctx.repo.releases.splice(ctx.repo.releases.indexOf(release), 1);
+      return { status: 204 };
     },
   },
   "repos/get-release-by-tag": {
@@ -115,11 +189,23 @@ export const releaseHandlers: Handlers = {
   "repos/get-release-asset": {
     permission: ["contents", "read"],
     handle: (ctx) => {
-      for (const release of ctx.repo.releases) {
-        const asset = release.assets.find((a) => a.id === ctx.params.asset_id);
-        if (asset) return json(200, renderAsset(ctx.render, ctx.repo, release, asset));
+      const { release, asset } = findAsset(ctx);
+      const accept = ctx.headers.accept ?? "";
+      if (accept.includes("application/octet-stream")) {
+        if (asset.state !== "uploaded") throw notFound(ctx.docs);
+        // The signed URL GitHub redirects to; no body (the description documents 302 without one).
+        return { status: 302, headers: { location: `${ctx.render.api}/_assets/${asset.id}` } };
       }
-      throw notFound(ctx.docs);
+      return json(200, renderAsset(ctx.render, ctx.repo, release, asset));
+    },
+  },
+  "repos/delete-release-asset": {
+    permission: ["contents", "write"],
+    handle: (ctx) => {
+      const { release, asset } = findAsset(ctx);
+      if (release.immutable) throw immutableError(ctx, "Cannot delete assets of an immutable release");
+      release.assets.splice(release.assets.indexOf(asset), 1);
+      return { status: 204 };
     },
   },
   "repos/upload-release-asset": {
@@ -135,21 +221,52 @@ export const releaseHandlers: Handlers = {
           status: "400",
         });
       }
+      if (release.immutable) throw immutableError(ctx, "Cannot upload assets to an immutable release");
       if (release.assets.some((a) => a.name === name)) {
         throw validationFailed(ctx.docs, { resource: "ReleaseAsset", code: "already_exists", field: "name" });
       }
-      const asset = {
+      const failed = ctx.failUpload === true;
+      const asset: ReleaseAssetRecord = {
         id: ctx.render.state.id(),
         name,
         label: (ctx.query.label as string | undefined) ?? null,
         contentType,
-        data: ctx.rawBody,
-        digest: `sha256:${createHash("sha256").update(ctx.rawBody).digest("hex")}`,
+        data: failed ? Buffer.alloc(0) : ctx.rawBody,
+        digest: failed ? null : `sha256:${createHash("sha256").update(ctx.rawBody).digest("hex")}`,
+        state: failed ? "starter" : "uploaded",
         uploader: actor(ctx),
         createdAt: timestamp(),
       };
       release.assets.push(asset);
+      if (failed) {
+        throw new HttpError(502, {
+          message: "Server Error",
+          documentation_url: ctx.docs,
+          status: "502",
+        });
+      }
       return json(201, renderAsset(ctx.render, ctx.repo, release, asset));
+    },
+  },
+  "repos/check-immutable-releases": {
+    permission: ["administration", "read"],
+    handle: (ctx) => {
+      if (!ctx.repo.immutableReleases) throw notFound(ctx.docs);
+      return json(200, { enabled: true, enforced_by_owner: false });
+    },
+  },
+  "repos/enable-immutable-releases": {
+    permission: ["administration", "write"],
+    handle: (ctx) => {
+      ctx.repo.immutableReleases = true;
+      return { status: 204 };
+    },
+  },
+  "repos/disable-immutable-releases": {
+    permission: ["administration", "write"],
+    handle: (ctx) => {
+      ctx.repo.immutableReleases = false;
+      return { status: 204 };
     },
   },
 };
