@@ -33,4 +33,4 @@ export function createTarget(name: TargetName, settings: TargetSettings): Deploy
 }
 
 export type { DeployRequest, DeployTarget, TargetOutcome } from "./target.ts";
-export { TargetFailed } from "./target.ts";
+export { TargetCancelled, TargetFailed } from "./target.ts";
