@@ -392,7 +392,7 @@ try {
   stack = await start(
     "examples/serving's stack (nginx front + deploy receiver)",
     () =>
-      startStack(MODEL, ["--ready-timeout", String(READY_TIMEOUT_S)], {
+      startStack(MODEL, ["--registry", registry.host, "--ready-timeout", String(READY_TIMEOUT_S)], {
         MLOPS_REGISTRY_USERNAME: RECEIVER.username,
         MLOPS_REGISTRY_PASSWORD: RECEIVER.password,
       }),

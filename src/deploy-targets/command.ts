@@ -3,12 +3,19 @@
 // the group stopped on timeout and on the job's cancellation.
 import { commandEnvironment } from "../training/environment.ts";
 import { runCommand } from "../training/command.ts";
-import { TargetFailed, type DeployRequest, type DeployTarget, type TargetOutcome } from "./target.ts";
+import {
+  TargetCancelled,
+  TargetFailed,
+  type DeployRequest,
+  type DeployTarget,
+  type TargetOutcome,
+} from "./target.ts";
 
 export interface CommandTargetOptions {
   command: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** command-timeout: the process group is stopped after this long. */
   timeoutMs?: number;
   onOutput: (chunk: Buffer) => void;
   killGraceMs?: number;
@@ -48,10 +55,14 @@ async function deployByCommand(
   const tail = result.tail.length > 0 ? `\n${result.tail.join("\n")}` : "";
   if (result.timedOut) {
     throw new TargetFailed(
-      `The deploy command timed out after ${took} and its process group was stopped.${tail}`,
+      `The deploy command ran longer than command-timeout (${(options.timeoutMs ?? 0) / 1000} s) and was stopped with its whole process group. Raise 'command-timeout' if it needs longer.${tail}`,
     );
   }
-  if (result.cancelledBy) throw new TargetFailed(`The deploy command was cancelled (${result.cancelledBy}).`);
+  if (result.cancelledBy) {
+    throw new TargetCancelled(
+      `The job was cancelled (${result.cancelledBy}); the deploy command's process group was stopped.`,
+    );
+  }
   if (result.exitCode !== 0) {
     throw new TargetFailed(`The deploy command exited with code ${result.exitCode} after ${took}.${tail}`);
   }

@@ -29,5 +29,10 @@ export interface DeployTarget {
 
 /** The target refused or failed the deploy: the user's system said no, not a bug here (no stack). */
 export class TargetFailed extends ConfigurationError {
-  override readonly name = "TargetFailed";
+  override readonly name: string = "TargetFailed";
+}
+
+/** The job was cancelled while the target ran: no rollback is started, the runner is about to stop us. */
+export class TargetCancelled extends TargetFailed {
+  override readonly name = "TargetCancelled";
 }

@@ -104,10 +104,14 @@ beforeAll(async () => {
     "slow-start": folderWithFiles(trained, slowdown({ startDelaySeconds: 300 })),
   };
   for (const [version, folder] of Object.entries(versions)) digests[version] = await publish(folder, version);
-  stack = await startStack(MODEL, ["--ready-timeout", "600", "--sync-timeout", "0"], {
-    MLOPS_REGISTRY_USERNAME: RECEIVER.username,
-    MLOPS_REGISTRY_PASSWORD: RECEIVER.password,
-  });
+  stack = await startStack(
+    MODEL,
+    ["--registry", registry.host, "--ready-timeout", "600", "--sync-timeout", "0"],
+    {
+      MLOPS_REGISTRY_USERNAME: RECEIVER.username,
+      MLOPS_REGISTRY_PASSWORD: RECEIVER.password,
+    },
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -334,7 +338,9 @@ describe("deploy's checks and target failures against examples/serving", () => {
       new RegExp(`did not finish within webhook-timeout \\(${WEBHOOK_TIMEOUT_BELOW_START} s\\)`),
     );
     // The receiver dropped the deploy deploy gave up on: it can never switch traffic later.
-    const deploys = /\/deploys\/([0-9a-f]{16})/.exec(result.outputs["failure-reason"] ?? "")?.[1];
+    const deploys = /\/deploys\/([0-9a-f]{16}\?token=[\w-]+)/.exec(
+      result.outputs["failure-reason"] ?? "",
+    )?.[1];
     const abandoned = (await (await fetch(`${stack.receiver}/deploys/${deploys}`)).json()) as {
       state?: string;
       reason?: string;

@@ -25,6 +25,7 @@ import {
   type ServingStack,
   type TrainedModel,
 } from "../../testing/support/serving.ts";
+import { describeTraffic, steadyTraffic, type TrafficReport } from "../../testing/support/traffic.ts";
 import { PYTHON, REPO_ROOT } from "../../testing/support/workspace.ts";
 import { startTestRegistry, type TestRegistry } from "../../testing/services/registry/index.ts";
 
@@ -270,34 +271,17 @@ describe("the deploy receiver behind the nginx front", () => {
   });
 
   it("switches to v2 under steady traffic (20 requests/s) with zero non-2xx answers", async () => {
-    const intervalMs = 50;
     const { rows } = digits(2);
-    const answers: { status: number; version?: string }[] = [];
-    const pending: Promise<void>[] = [];
-    let sent = 0;
-    const shoot = () => {
-      sent += 1;
-      pending.push(
-        infer(stack.front, rows).then(
-          (a) => void answers.push({ status: a.status, version: a.body.model_version as string }),
-          (error: unknown) =>
-            void answers.push({ status: 0, version: `${String(error)}: ${String((error as Error).cause)}` }),
-        ),
-      );
-    };
     const upstream = join(stack.stateDir, "nginx", "upstream.conf");
     const oldBackend = /server (127\.0\.0\.1:\d+);/.exec(readFileSync(upstream, "utf8"))?.[1];
     expect(oldBackend).toBeDefined();
-    // Each tick sends the requests due by the clock (at most two, so a starved event loop shows as a
-    // shortfall rather than a burst).
-    const started = Date.now();
-    const timer = setInterval(() => {
-      const due = Math.floor((Date.now() - started) / intervalMs) - sent;
-      for (let i = 0; i < Math.min(due, 2); i++) shoot();
-    }, intervalMs / 2);
-    const seen = (version: string) => answers.filter((a) => a.version === version).length;
+    const traffic = steadyTraffic(async () => {
+      const answer = await infer(stack.front, rows);
+      return { status: answer.status, version: answer.body.model_version as string };
+    });
+    let report: TrafficReport;
     try {
-      await waitFor("v1 answering", () => seen("v1") >= 10);
+      await waitFor("v1 answering", () => traffic.seen("v1") >= 10);
       const body = deployBody(MODEL, "v2", refs.v2 ?? "");
       const answer = await post(body, { ...webhookHeaders(body), prefer: "respond-async" });
       expect(answer.status).toBe(202);
@@ -317,21 +301,16 @@ describe("the deploy receiver behind the nginx front", () => {
         60_000,
       );
       expect(state).toBe("succeeded");
-      const afterSwitch = seen("v2");
-      await waitFor("v2 answering", () => seen("v2") >= afterSwitch + 10);
+      const afterSwitch = traffic.seen("v2");
+      await waitFor("v2 answering", () => traffic.seen("v2") >= afterSwitch + 10);
     } finally {
-      clearInterval(timer);
+      report = await traffic.stop();
     }
-    const planned = Math.floor((Date.now() - started) / intervalMs);
-    await Promise.all(pending);
-    const failures = answers.filter((a) => a.status < 200 || a.status > 299);
-    console.info(
-      `serving switch: ${sent} sent of ${planned} planned, v1 ${seen("v1")}, v2 ${seen("v2")}, ${failures.length} failed`,
-    );
-    expect(failures).toEqual([]);
-    expect(sent).toBeGreaterThanOrEqual(0.9 * planned);
-    expect(seen("v1")).toBeGreaterThan(0);
-    expect(seen("v2")).toBeGreaterThan(0);
+    console.info(`serving switch: ${describeTraffic(report, ["v1", "v2"])}`);
+    expect(report.failures).toEqual([]);
+    expect(report.sent).toBeGreaterThanOrEqual(0.9 * report.planned);
+    expect(traffic.seen("v1")).toBeGreaterThan(0);
+    expect(traffic.seen("v2")).toBeGreaterThan(0);
     expect(await served()).toMatchObject({ version: "v2", digest: v2.record.model.digest });
     // The front points elsewhere and v1 no longer listens: it was stopped, not left running.
     expect(readFileSync(upstream, "utf8")).not.toContain(oldBackend);

@@ -236,8 +236,10 @@ class Stack:
             if deploy.state == "failed" and folder is not None:
                 self.forget(folder)
             deploy.finished_at = time.time()
+            took = deploy.finished_at - deploy.started_at
             print(f"receiver: deploy {deploy.id} {deploy.version} "
-                  f"{deploy.state} {deploy.reason}", flush=True)
+                  f"{deploy.state} in {took:.3f} s {deploy.reason}",
+                  flush=True)
             with self._lock:
                 self.running = None
             deploy.done.set()

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { waitHealthy, type HealthOptions } from "../../deploy-checks/health.ts";
 import { runLoadTest, type LoadSpec } from "../../deploy-checks/load.ts";
 import { runSmokeTests, type SmokeRequest } from "../../deploy-checks/smoke.ts";
-import type { DeployTarget, TargetOutcome } from "../../deploy-targets/target.ts";
+import { TargetCancelled, type DeployTarget, type TargetOutcome } from "../../deploy-targets/target.ts";
 import { currentDeployment } from "../../deployments/current.ts";
 import { cut, STATUS_DESCRIPTION_LIMIT, type DeploymentsApi } from "../../deployments/github.ts";
 import {
@@ -97,6 +97,12 @@ export async function deploy(plan: DeployPlan, context: DeployContext): Promise<
       await checkedRollout(plan, context, deployment, model);
     } catch (error) {
       const reason = firstLine(error);
+      if (error instanceof TargetCancelled)
+        return {
+          ...base,
+          ok: false,
+          ...(await cancelled(plan, context, deployment, previous ?? undefined, reason)),
+        };
       return {
         ...base,
         ok: false,
@@ -198,6 +204,25 @@ async function rollBack(
   const outcome = await deliver(plan, context, deployment, previous, true);
   context.log(`Rollback target: ${outcome.detail}.`);
   if (plan.health) await waitHealthy(healthOptions(plan, plan.health, previous));
+}
+
+/**
+ * A cancelled job: the runner sends SIGTERM 7.5 s after SIGINT and then kills the process tree, so no
+ * rollback is started (it could be cut off half way). The deployment ends `error` saying how to roll back.
+ */
+async function cancelled(
+  plan: DeployPlan,
+  context: DeployContext,
+  deployment: Deployment,
+  previous: DeployedModel | undefined,
+  reason: string,
+): Promise<Pick<DeployOutcome, "rolledBack" | "failureReason">> {
+  const byHand = previous
+    ? `not rolled back: run deploy with model: ${plan.modelName}@${previous.version} to put it back`
+    : "not rolled back (nothing ran before)";
+  context.timeline.skip("rollback", "the job was cancelled");
+  await deployment.error(statusText(reason, byHand), context.logUrl);
+  return { rolledBack: false, failureReason: `${reason} ${byHand[0]?.toUpperCase()}${byHand.slice(1)}.` };
 }
 
 async function recover(

@@ -25,6 +25,8 @@ export interface DeployInputs {
   target: TargetName;
   webhook: { url: string; secret: string; key: Buffer; timeoutMs: number } | undefined;
   command: string | undefined;
+  /** target command: the command's process group is stopped after this long. */
+  commandTimeoutMs: number | undefined;
   health: { url: string; timeoutMs: number; oip: boolean } | undefined;
   smoke: SmokeRequest[] | undefined;
   load: LoadSpec | undefined;
@@ -85,6 +87,10 @@ export function getInputs(
             "command",
             "Set 'command' to the bash that deploys $MLOPS_MODEL_DIR (target: command).",
           )
+        : undefined,
+    commandTimeoutMs:
+      target === "command"
+        ? (inputs.number("command-timeout", { min: 1, max: 6 * 3600 }) ?? 600) * 1000
         : undefined,
     health,
     smoke,

@@ -95,6 +95,7 @@ function targetSettings(inputs: DeployInputs, env: NodeJS.ProcessEnv): TargetSet
       ? {
           command: {
             command: inputs.command,
+            ...(inputs.commandTimeoutMs !== undefined ? { timeoutMs: inputs.commandTimeoutMs } : {}),
             cwd: env.GITHUB_WORKSPACE ?? process.cwd(),
             env,
             onOutput: (chunk: Buffer) => process.stdout.write(chunk),
