@@ -210,28 +210,25 @@ async function rollBack(
  * A cancelled job: the runner sends SIGTERM 7.5 s after SIGINT and then kills the process tree, so no
  * rollback is started (it could be cut off half way). The deployment ends `error` saying how to roll back.
  */
-async function cancelled(
+/** How a failed deploy ends: the status it leaves and what the step reports. */
+type FailureEnding = (
   plan: DeployPlan,
   context: DeployContext,
   deployment: Deployment,
   previous: DeployedModel | undefined,
   reason: string,
-): Promise<Pick<DeployOutcome, "rolledBack" | "failureReason">> {
+) => Promise<Pick<DeployOutcome, "rolledBack" | "failureReason">>;
+
+const cancelled: FailureEnding = async (plan, context, deployment, previous, reason) => {
   const byHand = previous
     ? `not rolled back: run deploy with model: ${plan.modelName}@${previous.version} to put it back`
     : "not rolled back (nothing ran before)";
   context.timeline.skip("rollback", "the job was cancelled");
   await deployment.error(statusText(reason, byHand), context.logUrl);
   return { rolledBack: false, failureReason: `${reason} ${byHand[0]?.toUpperCase()}${byHand.slice(1)}.` };
-}
+};
 
-async function recover(
-  plan: DeployPlan,
-  context: DeployContext,
-  deployment: Deployment,
-  previous: DeployedModel | undefined,
-  reason: string,
-): Promise<Pick<DeployOutcome, "rolledBack" | "failureReason">> {
+const recover: FailureEnding = async (plan, context, deployment, previous, reason) => {
   if (!plan.rollback) {
     context.timeline.skip("rollback", "rollback: false");
     await deployment.fail(statusText(reason, "not rolled back (rollback: false)"), context.logUrl);
@@ -258,7 +255,7 @@ async function recover(
   }
   await deployment.fail(statusText(reason, `rolled back to ${previous.version}`), context.logUrl);
   return { rolledBack: true, failureReason: `${reason} (rolled back to ${previous.version})` };
-}
+};
 
 async function aliasTarget(resolver: ModelResolver, plan: DeployPlan): Promise<DeployedModel | undefined> {
   try {

@@ -11,7 +11,6 @@ import { assertArtifactsSupported } from "../../lib/artifacts.ts";
 import { firstLine, isPermissionDenied, needsPermission } from "../../formats/github-errors.ts";
 import { currentDeployment, type CurrentDeployment } from "../../deployments/current.ts";
 import { restDeploymentReads } from "../../deployments/rest-reads.ts";
-import type { RegistryLocation } from "../../registry/oci/location.ts";
 import type { GitHubClient } from "../../lib/octokit.ts";
 import { runUrl } from "../../lib/run-context.ts";
 import { readRunRecord } from "../../record/record-io.ts";
@@ -115,121 +114,134 @@ export async function resolveBaseline(
   switch (spec.kind) {
     case "none":
       return none("none", "the step says `baseline: none`");
-    case "file": {
-      // Checked against the allowed roots when the inputs were read; absolute paths ($RUNNER_TEMP) stay absolute.
-      const loaded = await loadMetricsSource(
-        resolve(context.workspace, spec.path),
-        context.workspace,
-        context.runnerTemp,
-      );
-      const description = loaded.record
-        ? `${loaded.label} (${describeRecord(loaded.record.code.sha, loaded.record.run.id)})`
-        : loaded.label;
-      return {
-        input: {
-          available: true,
-          description,
-          metrics: loaded.metrics,
-          ...(loaded.record ? { record: loaded.record } : {}),
-        },
-        source: { spec: `file:${spec.path}`, available: true, file: spec.path },
-      };
-    }
-    case "run": {
-      assertArtifactsSupported(
-        `baseline: run:${spec.runId}`,
-        "Use 'baseline: file:<path>' on GitHub Enterprise Server.",
-      );
-      // A run named explicitly may have run on any event, but never on a fork's code.
-      const { trust } = trustedRuns(context);
-      const named = await trust.judgeNamed(spec.runId);
-      if (!named.trusted) {
-        const fork = named.fork === undefined ? "another repository" : `the fork ${named.fork}`;
-        return none(
-          `run:${spec.runId}`,
-          `run ${spec.runId} ran the code of ${fork}: a fork's artifact is never a baseline`,
-          trust.passedOver(),
-        );
-      }
-      const artifacts = await listRunArtifacts(context, spec.runId);
-      return fromArtifacts(
-        context,
-        { trust, judge: () => Promise.resolve({ trusted: true }) },
-        `run:${spec.runId}`,
-        artifacts,
-        `run ${spec.runId} has no artifact ${context.artifactName}`,
-      );
-    }
-    case "branch": {
-      assertArtifactsSupported(
-        `baseline: branch:${spec.branch}`,
-        "Use 'baseline: file:<path>' on GitHub Enterprise Server.",
-      );
-      const artifacts = (await listArtifactsByName(context)).filter(
-        (a) => a.workflow_run?.head_branch === spec.branch,
-      );
-      return fromArtifacts(
-        context,
-        trustedRuns(context),
-        `branch:${spec.branch}`,
-        artifacts,
-        `no ${context.artifactName} artifact from a run on branch ${spec.branch}`,
-      );
-    }
-    case "registry": {
-      if (context.registry.registry.kind === "github-release") {
-        const found = await releaseBaseline(spec.model, spec.reference, context);
-        return (
-          found ??
-          none(
-            `registry:${spec.model}@${spec.reference}`,
-            `${context.repository.owner}/${context.repository.repo} has no published release for ${spec.model}@${spec.reference}`,
-          )
-        );
-      }
-      const location = context.registry.registry.url;
-      if (location === undefined)
-        throw new Error("registry baseline without registry-url (checked in inputs)");
-      const found = await registryBaseline(spec.model, spec.reference, {
-        ...registryContext(context),
-        location,
-      });
-      return (
-        found ??
-        none(
-          `registry:${spec.model}@${spec.reference}`,
-          `${location.host}/${location.namespace ? `${location.namespace}/` : ""}${spec.model} has no tag ${spec.reference}`,
-        )
-      );
-    }
-    case "auto": {
-      const location = context.registry.registry.url;
-      const releases = context.registry.registry.kind === "github-release";
-      if (location !== undefined || releases) {
-        const read: VersionReader = releases
-          ? (reference) => releaseBaseline(context.modelName, reference, context)
-          : (reference) =>
-              registryBaseline(context.modelName, reference, {
-                ...registryContext(context),
-                location: location as RegistryLocation,
-              });
-        const found = await productionBaseline(
-          context,
-          read,
-          releases ? "the repository's releases" : `the registry at ${(location as RegistryLocation).host}`,
-        );
-        if (found) return found;
-        core.info(
-          `No production deployment of ${context.modelName} and no ${context.modelName}@${PRODUCTION} in the registry: looking for the baseline in run artifacts.`,
-        );
-      }
-      assertArtifactsSupported(
-        "baseline: auto",
-        "Use 'baseline: file:<path>' (or none) on GitHub Enterprise Server.",
-      );
-      return autoBaseline(context);
-    }
+    case "file":
+      return fileBaseline(spec.path, context);
+    case "run":
+      return runBaseline(spec.runId, context);
+    case "branch":
+      return branchBaseline(spec.branch, context);
+    case "registry":
+      return namedRegistryBaseline(spec.model, spec.reference, context);
+    case "auto":
+      return autoWithRegistry(context);
   }
+}
+
+async function fileBaseline(path: string, context: BaselineContext): Promise<ResolvedBaseline> {
+  // Checked against the allowed roots when the inputs were read; absolute paths ($RUNNER_TEMP) stay absolute.
+  const loaded = await loadMetricsSource(
+    resolve(context.workspace, path),
+    context.workspace,
+    context.runnerTemp,
+  );
+  const description = loaded.record
+    ? `${loaded.label} (${describeRecord(loaded.record.code.sha, loaded.record.run.id)})`
+    : loaded.label;
+  return {
+    input: {
+      available: true,
+      description,
+      metrics: loaded.metrics,
+      ...(loaded.record ? { record: loaded.record } : {}),
+    },
+    source: { spec: `file:${path}`, available: true, file: path },
+  };
+}
+
+async function runBaseline(runId: number, context: BaselineContext): Promise<ResolvedBaseline> {
+  assertArtifactsSupported(
+    `baseline: run:${runId}`,
+    "Use 'baseline: file:<path>' on GitHub Enterprise Server.",
+  );
+  // A run named explicitly may have run on any event, but never on a fork's code.
+  const { trust } = trustedRuns(context);
+  const named = await trust.judgeNamed(runId);
+  if (!named.trusted) {
+    const fork = named.fork === undefined ? "another repository" : `the fork ${named.fork}`;
+    return none(
+      `run:${runId}`,
+      `run ${runId} ran the code of ${fork}: a fork's artifact is never a baseline`,
+      trust.passedOver(),
+    );
+  }
+  const artifacts = await listRunArtifacts(context, runId);
+  return fromArtifacts(
+    context,
+    { trust, judge: () => Promise.resolve({ trusted: true }) },
+    `run:${runId}`,
+    artifacts,
+    `run ${runId} has no artifact ${context.artifactName}`,
+  );
+}
+
+async function branchBaseline(branch: string, context: BaselineContext): Promise<ResolvedBaseline> {
+  assertArtifactsSupported(
+    `baseline: branch:${branch}`,
+    "Use 'baseline: file:<path>' on GitHub Enterprise Server.",
+  );
+  const artifacts = (await listArtifactsByName(context)).filter(
+    (a) => a.workflow_run?.head_branch === branch,
+  );
+  return fromArtifacts(
+    context,
+    trustedRuns(context),
+    `branch:${branch}`,
+    artifacts,
+    `no ${context.artifactName} artifact from a run on branch ${branch}`,
+  );
+}
+
+/** Reads one version or alias of the model from the configured registry. */
+type VersionReader = (reference: string) => Promise<ResolvedBaseline | undefined>;
+
+/** The configured registry (OCI or the repository's releases) as a reader of `model`'s versions, if any. */
+function versionReader(
+  context: BaselineContext,
+  model: string,
+): { read: VersionReader; where: string; missing: (reference: string) => string } | undefined {
+  if (context.registry.registry.kind === "github-release") {
+    const { owner, repo } = context.repository;
+    return {
+      read: (reference) => releaseBaseline(model, reference, context),
+      where: "the repository's releases",
+      missing: (reference) => `${owner}/${repo} has no published release for ${model}@${reference}`,
+    };
+  }
+  const location = context.registry.registry.url;
+  if (location === undefined) return undefined;
+  const path = `${location.host}/${location.namespace ? `${location.namespace}/` : ""}${model}`;
+  return {
+    read: (reference) => registryBaseline(model, reference, { ...registryContext(context), location }),
+    where: `the registry at ${location.host}`,
+    missing: (reference) => `${path} has no tag ${reference}`,
+  };
+}
+
+async function namedRegistryBaseline(
+  model: string,
+  reference: string,
+  context: BaselineContext,
+): Promise<ResolvedBaseline> {
+  const reader = versionReader(context, model);
+  if (!reader) throw new Error("registry baseline without registry-url (checked in inputs)");
+  return (await reader.read(reference)) ?? none(`registry:${model}@${reference}`, reader.missing(reference));
+}
+
+/** `auto`: with a registry configured, what production runs (else its alias); else the artifact search. */
+async function autoWithRegistry(context: BaselineContext): Promise<ResolvedBaseline> {
+  const reader = versionReader(context, context.modelName);
+  if (reader) {
+    const found = await productionBaseline(context, reader.read, reader.where);
+    if (found) return found;
+    core.info(
+      `No production deployment of ${context.modelName} and no ${context.modelName}@${PRODUCTION} in the registry: looking for the baseline in run artifacts.`,
+    );
+  }
+  assertArtifactsSupported(
+    "baseline: auto",
+    "Use 'baseline: file:<path>' (or none) on GitHub Enterprise Server.",
+  );
+  return autoBaseline(context);
 }
 
 /**
@@ -237,9 +249,6 @@ export async function resolveBaseline(
  * this model, as deploy records it), else the `production` alias; undefined when the registry has
  * neither. The description says which one it is.
  */
-/** Reads one version or alias of the model from the configured registry. */
-type VersionReader = (reference: string) => Promise<ResolvedBaseline | undefined>;
-
 async function productionBaseline(
   context: BaselineContext,
   read: VersionReader,

@@ -8,9 +8,10 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runAction } from "../../lib/action.ts";
+import type { RunRecord } from "../../record/run-record.ts";
 import { createOctokit, type GitHubClient } from "../../lib/octokit.ts";
 import { renderModelCard, type CardGate } from "../../model-card/model-card.ts";
-import { VersionClaims } from "../../versioning/version-claims.ts";
+import { VersionClaims, type ClaimResult } from "../../versioning/version-claims.ts";
 import { checkModelName } from "../../versioning/version-names.ts";
 import { BACKENDS } from "./backends.ts";
 import { requireGate } from "./gate-evidence.ts";
@@ -65,41 +66,20 @@ export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Pr
     log: (message) => core.info(message),
   });
 
-  let gate: CardGate | undefined;
-  if (inputs.requireGate) {
-    const decision = await core.group("Check the gate", () =>
-      requireGate({
+  const gate = inputs.requireGate
+    ? await checkGate({
         recordSha256,
         recordLabel: loaded.label,
         runnerTemp,
         owner,
         repo,
-        headSha: record.code.headSha ?? record.code.sha,
-        runId: env.GITHUB_RUN_ID ?? "0",
+        record,
+        env,
         github,
-      }),
-    );
-    core.info(`Gate: ${decision.verdict} (${decision.where}).`);
-    gate = { verdict: decision.verdict, source: decision.where };
-  } else {
-    core.notice("require-gate is false: publishing without checking a gate verdict.");
-  }
+      })
+    : skipGate();
 
-  const claim = await core.group("Claim the version", async () =>
-    new VersionClaims(await github()).claim({
-      owner,
-      repo,
-      model,
-      modelDigest: record.model.digest,
-      runId: env.GITHUB_RUN_ID ?? "0",
-      runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? "1") || 1,
-      commitSha: record.code.sha,
-      ...(inputs.version.auto ? {} : { version: inputs.version.version }),
-    }),
-  );
-  core.info(
-    `Version ${claim.version} (${claim.state === "new" ? "claimed" : `claimed before by run ${claim.claim.runId}`}, ${claim.ref}).`,
-  );
+  const claim = await claimVersion(await github(), { owner, repo, model, record, env, inputs });
   const uri = target.uri(claim.version);
   const card = renderModelCard({
     record,
@@ -119,4 +99,69 @@ export async function publish(inputs: PublishInputs, env: NodeJS.ProcessEnv): Pr
   core.info(
     `Published ${published.summary}${inputs.aliases.length ? `; aliases ${inputs.aliases.join(", ")}` : ""}.`,
   );
+}
+
+interface GateCheck {
+  recordSha256: string;
+  recordLabel: string;
+  runnerTemp: string;
+  owner: string;
+  repo: string;
+  record: RunRecord;
+  env: NodeJS.ProcessEnv;
+  github: () => Promise<GitHubClient>;
+}
+
+/** require-gate: the gate's verdict on exactly this record, for the model card (or an error). */
+async function checkGate(check: GateCheck): Promise<CardGate> {
+  const decision = await core.group("Check the gate", () =>
+    requireGate({
+      recordSha256: check.recordSha256,
+      recordLabel: check.recordLabel,
+      runnerTemp: check.runnerTemp,
+      owner: check.owner,
+      repo: check.repo,
+      headSha: check.record.code.headSha ?? check.record.code.sha,
+      runId: check.env.GITHUB_RUN_ID ?? "0",
+      github: check.github,
+    }),
+  );
+  core.info(`Gate: ${decision.verdict} (${decision.where}).`);
+  return { verdict: decision.verdict, source: decision.where };
+}
+
+function skipGate(): undefined {
+  core.notice("require-gate is false: publishing without checking a gate verdict.");
+  return undefined;
+}
+
+/** The version through the one claim sequence of every backend (a re-run completes its own claim). */
+async function claimVersion(
+  github: GitHubClient,
+  job: {
+    owner: string;
+    repo: string;
+    model: string;
+    record: RunRecord;
+    env: NodeJS.ProcessEnv;
+    inputs: PublishInputs;
+  },
+): Promise<ClaimResult> {
+  const { env, inputs, record } = job;
+  const claim = await core.group("Claim the version", () =>
+    new VersionClaims(github).claim({
+      owner: job.owner,
+      repo: job.repo,
+      model: job.model,
+      modelDigest: record.model.digest,
+      runId: env.GITHUB_RUN_ID ?? "0",
+      runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? "1") || 1,
+      commitSha: record.code.sha,
+      ...(inputs.version.auto ? {} : { version: inputs.version.version }),
+    }),
+  );
+  core.info(
+    `Version ${claim.version} (${claim.state === "new" ? "claimed" : `claimed before by run ${claim.claim.runId}`}, ${claim.ref}).`,
+  );
+  return claim;
 }

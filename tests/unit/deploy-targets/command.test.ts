@@ -59,7 +59,9 @@ describe("command target", () => {
     const error = await target(`(sleep 30; touch ${join(dir, "late")}) & sleep 30`, 300)
       .deploy(request)
       .catch((e: unknown) => e);
-    expect(String(error)).toMatch(/timed out/);
+    expect(String(error)).toMatch(
+      /ran longer than command-timeout \(0.3 s\) and was stopped with its whole process group/,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(() => readFileSync(join(dir, "late"))).toThrow();
   });
