@@ -36,13 +36,14 @@ export interface SyntaxProblem {
   message: string;
 }
 
+/** A rule line that does not parse, with the column its problem starts at. */
 export class LineSyntaxError extends Error {
   override readonly name = "LineSyntaxError";
-  readonly column: number;
   constructor(column: number, message: string) {
     super(message);
     this.column = column;
   }
+  readonly column: number;
 }
 
 const NAME_START = /[A-Za-z_]/;
